@@ -1,0 +1,223 @@
+"""Raw assets: fetch from a source adapter, write Parquet into the lake, check what landed.
+
+Raw assets never open the DuckDB warehouse (that is dbt's alone), so ingest and analysts
+never fight over its single-writer lock.
+"""
+
+
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Backoff,
+    BackfillPolicy,
+    Failure,
+    Jitter,
+    MaterializeResult,
+    MetadataValue,
+    ResourceParam,
+    RetryPolicy,
+    asset,
+)
+
+from dagster_project import lake
+from dagster_project.partitions import trading_day_partitions
+from dagster_project.quality import price_check_results, quarantine_bad_prices
+from dagster_project.settings import Settings
+from dagster_project.sources import Sources
+from dagster_project.sources.prices import PRICES_SCHEMA, PriceFetchError
+from dagster_project.sources.shares import SHARES_SCHEMA, SharesFetchError
+from dagster_project.trading_calendar import PRICES_START, previous_session
+from dagster_project.watchlist import Watchlist
+
+# Transient failures (rate limits, 5xx) that outlive the adapter's own retries get a second,
+# slower chance at the op level; permanent ones raise Failure(allow_retries=False).
+LIVE_FETCH_RETRY = RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+
+PRICE_CHECKS = {
+    "unique_ticker_trade_date": True,
+    "positive_prices": True,
+    "ohlc_consistent": True,
+    "volume_non_negative": True,
+    "watchlist_complete": True,
+    "daily_return_below_40pct": False,
+}
+
+COMPANIES_SCHEMA = pa.schema(
+    [("ticker", pa.string()), ("company_name", pa.string()), ("theme", pa.string()),
+     ("theme_description", pa.string()), ("is_benchmark", pa.bool_())]
+)
+
+
+def _preview(frame: pd.DataFrame, rows: int = 8) -> MetadataValue:
+    return MetadataValue.md(frame.head(rows).to_markdown(index=False))
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    description="The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag.",
+)
+def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
+    frame = pd.DataFrame(
+        [{"ticker": c.ticker, "company_name": c.name, "theme": c.theme,
+          "theme_description": watchlist.themes[c.theme], "is_benchmark": c.is_benchmark}
+         for c in watchlist.companies]
+    )
+    path = lake.write_parquet_atomic(frame, lake.dataset_path(settings.lake_dir, "companies"), COMPANIES_SCHEMA)
+    return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path), "preview": _preview(frame)})
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    partitions_def=trading_day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    retry_policy=LIVE_FETCH_RETRY,
+    check_specs=[AssetCheckSpec(name, asset="prices", blocking=blocking) for name, blocking in PRICE_CHECKS.items()],
+    description=(
+        "Daily OHLCV bars per watchlist ticker, one Parquet file per NYSE session "
+        "(lake/prices/trade_date=YYYY-MM-DD). Close is split-adjusted; `price_basis` says when "
+        "a vendor only had dividend-adjusted bars. A partition range is fetched in one request."
+    ),
+)
+def prices(
+    context: AssetExecutionContext,
+    settings: ResourceParam[Settings],
+    sources: ResourceParam[Sources],
+    watchlist: ResourceParam[Watchlist],
+):
+    sessions = [dt.date.fromisoformat(key) for key in context.partition_keys]
+    tickers = watchlist.tickers
+    context.log.info(
+        f"fetching {len(tickers)} tickers x {len(sessions)} sessions "
+        f"({sessions[0]}..{sessions[-1]}) from {sources.prices.name}"
+    )
+    try:
+        raw = sources.prices.fetch(tickers, sessions[0], sessions[-1])
+    except PriceFetchError as exc:
+        if exc.transient:
+            raise
+        raise Failure(description=str(exc), allow_retries=False) from exc
+
+    good, rejected = quarantine_bad_prices(raw, tickers, sessions)
+    if not rejected.empty:
+        path = _quarantine(settings, "prices", context.run_id, rejected)
+        for row in rejected.head(20).itertuples():
+            context.log.warning(f"quarantined price row {row.ticker} {row.trade_date}: {row.reason}")
+        context.log.warning(f"{len(rejected)} price rows quarantined to {path}")
+
+    by_session = {day: rows for day, rows in good.groupby("trade_date")}
+    empty = [d.isoformat() for d in sessions if d not in by_session]
+    if empty:
+        # Nothing is written: the previous files of every partition in the range stay as they were.
+        raise Failure(
+            description=f"{sources.prices.name} returned no valid price rows for session(s) "
+            f"{', '.join(empty[:10])}{' …' if len(empty) > 10 else ''}; no partition was written",
+            allow_retries=False,
+        )
+    for day, rows in by_session.items():
+        lake.write_parquet_atomic(
+            rows.sort_values("ticker"),
+            lake.partition_path(settings.lake_dir, "prices", "trade_date", day.isoformat()),
+            PRICES_SCHEMA,
+        )
+
+    written = _read_prices(settings, sessions)
+    prev_path = lake.partition_path(
+        settings.lake_dir, "prices", "trade_date", previous_session(sessions[0]).isoformat()
+    )
+    previous = lake.read_parquet(prev_path) if prev_path.exists() else written.iloc[0:0]
+    checks = [
+        AssetCheckResult(
+            check_name=o.name,
+            passed=o.passed,
+            severity=AssetCheckSeverity.ERROR if o.blocking else AssetCheckSeverity.WARN,
+            description=o.description if o.passed else f"{o.description}: {o.failing_rows} failing row(s)",
+            metadata={"failing_rows": o.failing_rows, "sample": MetadataValue.json(o.sample)},
+        )
+        for o in price_check_results(written, tickers, sessions, previous)
+    ]
+    for check in checks:
+        if not check.passed:
+            context.log.warning(f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}")
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": len(written),
+            "sessions": len(sessions),
+            "tickers_covered": MetadataValue.json(sorted(written["ticker"].unique().tolist())),
+            "quarantined_rows": len(rejected),
+            "source": sources.prices.name,
+            "preview": _preview(written[written["trade_date"] == sessions[-1]]),
+        },
+        check_results=checks,
+    )
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    retry_policy=LIVE_FETCH_RETRY,
+    check_specs=[AssetCheckSpec("positive_unique_share_counts", asset="shares_outstanding", blocking=True)],
+    description=(
+        "Shares outstanding per ticker and date (lake/shares_outstanding/data.parquet). "
+        "`filing_date` is when a count became public, so market caps never use a count "
+        "before it was known. Benchmarks (ETFs) are skipped."
+    ),
+)
+def shares_outstanding(
+    context: AssetExecutionContext,
+    settings: ResourceParam[Settings],
+    sources: ResourceParam[Sources],
+    watchlist: ResourceParam[Watchlist],
+):
+    tickers = [c.ticker for c in watchlist.companies if not c.is_benchmark]
+    end = dt.date.today()
+    start = dt.date(PRICES_START.year - 1, 1, 1)
+    context.log.info(f"fetching share counts for {len(tickers)} tickers from {sources.shares.name}")
+    try:
+        frame = sources.shares.fetch(tickers, start, end)
+    except SharesFetchError as exc:
+        raise Failure(description=str(exc), allow_retries=False) from exc
+    uncovered = sorted(set(tickers) - set(frame["ticker"]))
+    if uncovered:
+        context.log.warning(f"no share count for {', '.join(uncovered)}: their market cap stays null")
+    bad = frame[(frame["shares"] <= 0) | frame.duplicated(["ticker", "as_of_date", "measure"], keep=False)]
+    if bad.empty:
+        lake.write_parquet_atomic(frame, lake.dataset_path(settings.lake_dir, "shares_outstanding"), SHARES_SCHEMA)
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "tickers_covered": MetadataValue.json(sorted(frame["ticker"].unique().tolist())),
+            "tickers_without_count": MetadataValue.json(uncovered),
+            "source": sources.shares.name,
+            "preview": _preview(frame.sort_values("as_of_date", ascending=False)),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="positive_unique_share_counts",
+                passed=bad.empty,
+                description="share counts > 0 and unique per (ticker, as_of_date, measure)"
+                + ("" if bad.empty else f"; {len(bad)} bad row(s), lake file left unchanged"),
+                metadata={"sample": MetadataValue.json([f"{r.ticker} {r.as_of_date}" for r in bad.head(10).itertuples()])},
+            )
+        ],
+    )
+
+
+def _read_prices(settings: Settings, sessions: list[dt.date]) -> pd.DataFrame:
+    paths = [lake.partition_path(settings.lake_dir, "prices", "trade_date", d.isoformat()) for d in sessions]
+    frames = [lake.read_parquet(p) for p in paths if p.exists()]
+    return pd.concat(frames, ignore_index=True) if frames else PRICES_SCHEMA.empty_table().to_pandas()
+
+
+def _quarantine(settings: Settings, dataset: str, run_id: str, rejected: pd.DataFrame):
+    path = settings.quarantine_dir / dataset / f"run={run_id}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rejected.astype({"trade_date": "string"}).to_parquet(path, index=False)
+    return path

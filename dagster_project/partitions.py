@@ -1,0 +1,22 @@
+"""Partitions: one price partition per NYSE session."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dagster import TimeWindowPartitionsDefinition
+
+from dagster_project.trading_calendar import PRICES_START, closed_weekdays, nyse
+
+# Weekdays minus the exchange's closures = sessions. The closures come from
+# exchange_calendars, which knows one year ahead, so schedules never target a holiday.
+trading_day_partitions = TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 * * 1-5",
+    start=PRICES_START.isoformat(),
+    fmt="%Y-%m-%d",
+    timezone="America/New_York",
+    exclusions=[
+        dt.datetime.combine(day, dt.time())
+        for day in closed_weekdays(PRICES_START, nyse().last_session.date())
+    ],
+)
