@@ -35,9 +35,9 @@ def main() -> int:
     if settings.source_mode != "replay":
         print("make demo runs offline: set SHOCKWATCH_SOURCE_MODE=replay", file=sys.stderr)
         return 2
-    from dagster_project.definitions import defs  # after settings: loading wires resources
+    from dagster_project.definitions import build_definitions
 
-    job = defs.resolve_job_def("daily_pipeline")
+    job = build_definitions(settings).resolve_job_def("daily_pipeline")
     print(f"Running daily_pipeline for sessions {CASE_STUDY_START}..{CASE_STUDY_END} (replay, one run)…")
     started = time.monotonic()
     result = job.execute_in_process(
@@ -47,6 +47,7 @@ def main() -> int:
             "dagster/asset_partition_range_end": CASE_STUDY_END,
             "shockwatch/trigger": "make demo",
         },
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
     elapsed = time.monotonic() - started

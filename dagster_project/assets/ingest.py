@@ -6,6 +6,7 @@ never fight over its single-writer lock.
 
 
 import datetime as dt
+import warnings
 
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +17,7 @@ from dagster import (
     AssetExecutionContext,
     Backoff,
     BackfillPolicy,
+    BetaWarning,
     Failure,
     Jitter,
     MaterializeResult,
@@ -34,6 +36,9 @@ from dagster_project.sources.prices import PRICES_SCHEMA, PriceFetchError
 from dagster_project.sources.shares import SHARES_SCHEMA, SharesFetchError
 from dagster_project.trading_calendar import PRICES_START, previous_session
 from dagster_project.watchlist import Watchlist
+
+# BackfillPolicy is marked beta; it is what makes a backfill range one run.
+warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 # Transient failures (rate limits, 5xx) that outlive the adapter's own retries get a second,
 # slower chance at the op level; permanent ones raise Failure(allow_retries=False).

@@ -1,0 +1,30 @@
+"""Run the daily pipeline in-process, as a schedule or `make demo` would."""
+
+import duckdb
+from dagster import DagsterInstance
+
+
+def run_pipeline(defs, start: str, end: str, instance=None):
+    job = defs.resolve_job_def("daily_pipeline")
+    return job.execute_in_process(
+        instance=instance or DagsterInstance.ephemeral(),
+        tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
+        raise_on_error=False,
+    )
+
+
+def query(db_path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def step_outcomes(result) -> dict[str, str]:
+    outcomes = {}
+    for event in result.all_events:
+        if event.is_step_success:
+            outcomes[event.step_key] = "success"
+        elif event.is_step_failure:
+            outcomes[event.step_key] = "failure"
+        elif event.is_step_skipped:
+            outcomes[event.step_key] = "skipped"
+    return outcomes

@@ -1,0 +1,37 @@
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from dagster_project import lake
+
+SCHEMA = pa.schema([("ticker", pa.string()), ("close", pa.float64())])
+
+
+def test_rewrite_replaces_the_partition(tmp_path):
+    path = lake.partition_path(tmp_path, "prices", "trade_date", "2025-01-27")
+    lake.write_parquet_atomic(pd.DataFrame({"ticker": ["NVDA"], "close": [1.0]}), path, SCHEMA)
+    lake.write_parquet_atomic(pd.DataFrame({"ticker": ["NVDA", "AMD"], "close": [118.42, 115.0]}), path, SCHEMA)
+    frame = lake.read_parquet(path)
+    assert frame.to_dict("records") == [{"ticker": "NVDA", "close": 118.42}, {"ticker": "AMD", "close": 115.0}]
+    assert [p.name for p in path.parent.iterdir()] == ["data.parquet"]
+
+
+def test_crash_during_write_keeps_previous_file(tmp_path, monkeypatch):
+    path = lake.dataset_path(tmp_path, "shares_outstanding")
+    lake.write_parquet_atomic(pd.DataFrame({"ticker": ["NVDA"], "close": [142.62]}), path, SCHEMA)
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(lake.pq, "write_table", explode)
+    with pytest.raises(OSError, match="disk full"):
+        lake.write_parquet_atomic(pd.DataFrame({"ticker": ["X"], "close": [0.0]}), path, SCHEMA)
+    assert lake.read_parquet(path)["close"].tolist() == [142.62]
+    assert [p.name for p in path.parent.iterdir()] == ["data.parquet"]  # no temp file left behind
+
+
+def test_schema_mismatch_is_an_error_not_a_silent_cast(tmp_path):
+    path = lake.dataset_path(tmp_path, "x")
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError, ValueError)):
+        lake.write_parquet_atomic(pd.DataFrame({"ticker": ["NVDA"], "close": ["not a number"]}), path, SCHEMA)
+    assert not path.exists()
