@@ -7,44 +7,61 @@ import os
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
+from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_models
-from dagster_project.assets.ingest import companies, prices, shares_outstanding
+from dagster_project.assets.ingest import companies, entities, prices, shares_outstanding
+from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
-from dagster_project.partitions import trading_day_partitions
+from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions
 from dagster_project.settings import Settings, load_settings
 from dagster_project.sources import build_sources
 from dagster_project.watchlist import load_watchlist
 
-ASSETS = [companies, prices, shares_outstanding, warehouse_models, analytics_warehouse]
+ASSETS = [
+    companies, entities, prices, shares_outstanding, news_items, highlight_apps, app_rank_snapshots,
+    warehouse_models, analytics_warehouse,
+]
 
-# The job a schedule runs for one session, and `make demo` runs for the whole case study
-# (a partition range in one run: the price asset has BackfillPolicy.single_run()).
+# Every family's job ends in the same dbt build and publish, so each scheduled run leaves a
+# fresh, fully checked warehouse, and one family's outage never holds back another's data.
+WAREHOUSE = AssetSelection.assets(warehouse_models) | AssetSelection.assets(analytics_warehouse)
+
 daily_pipeline = define_asset_job(
     "daily_pipeline",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.assets(companies, entities, prices, shares_outstanding) | WAREHOUSE,
     partitions_def=trading_day_partitions,
-    description="Ingest prices, shares and the watchlist, build the dbt models, publish the warehouse.",
+    description="Prices and shares for NYSE sessions (plus the watchlist tables), then dbt and publish.",
 )
+news_pipeline = define_asset_job(
+    "news_pipeline",
+    selection=AssetSelection.assets(news_items) | WAREHOUSE,
+    partitions_def=news_day_partitions,
+    description="News feeds for calendar days (UTC), then dbt and publish.",
+)
+app_rank_pipeline = define_asset_job(
+    "app_rank_pipeline",
+    selection=AssetSelection.assets(highlight_apps, app_rank_snapshots) | WAREHOUSE,
+    partitions_def=app_rank_day_partitions,
+    description="App Store chart snapshots for calendar days (UTC), then dbt and publish.",
+)
+JOBS = [daily_pipeline, news_pipeline, app_rank_pipeline]
 
 
 def build_resources(settings: Settings) -> dict:
     # dbt's profile reads the data dir from the environment; keep both sides on one value.
     os.environ["SHOCKWATCH_DATA_DIR"] = str(settings.data_dir)
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    watchlist = load_watchlist(settings.watchlist_path)
     return {
         "settings": settings,
-        "sources": build_sources(settings),
-        "watchlist": load_watchlist(settings.watchlist_path),
+        "watchlist": watchlist,
+        "sources": build_sources(settings, watchlist.chart_urls),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
     }
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
-    return Definitions(
-        assets=ASSETS,
-        jobs=[daily_pipeline],
-        resources=build_resources(settings or load_settings()),
-    )
+    return Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(settings or load_settings()))
 
 
 defs = build_definitions()

@@ -14,7 +14,13 @@ from dagster import DagsterInstance
 
 from dagster_project.settings import load_settings
 
-CASE_STUDY_START, CASE_STUDY_END = "2024-01-02", "2025-06-30"
+# (job, first partition, last partition): the family jobs run in this order, prices last,
+# so the final publish carries every family.
+CASE_STUDY_RUNS = [
+    ("app_rank_pipeline", "2025-01-20", "2025-02-07"),
+    ("news_pipeline", "2025-01-20", "2025-02-07"),
+    ("daily_pipeline", "2024-01-02", "2025-06-30"),
+]
 
 TOP_LOSSES_SQL = """
 select f.ticker, f.trade_date, f.pct_change, f.market_cap_change_usd, f.close, f.prev_close
@@ -25,9 +31,26 @@ limit 5
 """
 
 
-def headline_losses(analytics_db) -> list[tuple]:
+TIMELINE_SQL = """
+select event_date, event_type, entity, title
+from marts.fct_event_timeline
+where event_date between date '2025-01-24' and date '2025-01-28'
+  and (event_type <> 'news' or entity in ('NVDA', 'DeepSeek', 'META'))
+order by event_date, event_type, entity, title
+"""
+
+
+def _query(analytics_db, sql: str) -> list[tuple]:
     with duckdb.connect(str(analytics_db), read_only=True) as con:
-        return con.execute(TOP_LOSSES_SQL).fetchall()
+        return con.execute(sql).fetchall()
+
+
+def headline_losses(analytics_db) -> list[tuple]:
+    return _query(analytics_db, TOP_LOSSES_SQL)
+
+
+def timeline(analytics_db) -> list[tuple]:
+    return _query(analytics_db, TIMELINE_SQL)
 
 
 def main() -> int:
@@ -37,28 +60,32 @@ def main() -> int:
         return 2
     from dagster_project.definitions import build_definitions
 
-    job = build_definitions(settings).resolve_job_def("daily_pipeline")
-    print(f"Running daily_pipeline for sessions {CASE_STUDY_START}..{CASE_STUDY_END} (replay, one run)…")
+    defs = build_definitions(settings)
+    instance = DagsterInstance.get()
     started = time.monotonic()
-    result = job.execute_in_process(
-        instance=DagsterInstance.get(),
-        tags={
-            "dagster/asset_partition_range_start": CASE_STUDY_START,
-            "dagster/asset_partition_range_end": CASE_STUDY_END,
-            "shockwatch/trigger": "make demo",
-        },
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        raise_on_error=False,
-    )
-    elapsed = time.monotonic() - started
-    if not result.success:
-        failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        print(f"Pipeline failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)
-        return 1
-    print(f"Pipeline finished in {elapsed:.0f} s (run {result.run_id}).\n")
+    for job_name, first, last in CASE_STUDY_RUNS:
+        print(f"Running {job_name} for {first}..{last} (replay, one run)…", flush=True)
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+                "shockwatch/trigger": "make demo",
+            },
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
+        if not result.success:
+            failed = [e.step_key for e in result.all_events if e.is_step_failure]
+            print(f"{job_name} failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)
+            return 1
+    print(f"Pipeline finished in {time.monotonic() - started:.0f} s.\n")
     print("Five largest single-day market-cap losses in the warehouse:")
     for ticker, day, pct, change, close, prev in headline_losses(settings.analytics_db):
         print(f"  {day}  {ticker:<5} {pct:+8.2%}  {change / 1e9:+9.1f} $B   close {prev:.2f} -> {close:.2f}")
+    print("\nAround the DeepSeek shock (marts.fct_event_timeline, 2025-01-24..28):")
+    for day, kind, entity, title in timeline(settings.analytics_db):
+        print(f"  {day}  {kind:<10} {entity:<9} {title[:90]}")
     print(f"\nWarehouse: {settings.analytics_db} (read-only for analysts)")
     print("Query it:  make sql     or  duckdb.connect(path, read_only=True)")
     print("Browse it: make dev     (Dagster UI at http://127.0.0.1:3000)")

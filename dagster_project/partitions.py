@@ -1,10 +1,10 @@
-"""Partitions: one price partition per NYSE session."""
+"""Partitions: price partitions are NYSE sessions; news and app charts are calendar days."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from dagster import TimeWindowPartitionsDefinition
+from dagster import DailyPartitionsDefinition, TimeWindowPartitionsDefinition
 
 from dagster_project.trading_calendar import PRICES_START, closed_weekdays, nyse
 
@@ -20,3 +20,8 @@ trading_day_partitions = TimeWindowPartitionsDefinition(
         for day in closed_weekdays(PRICES_START, nyse().last_session.date())
     ],
 )
+
+# News and app charts happen every calendar day (DeepSeek reached #1 on a Sunday).
+# end_offset=1 makes today's partition exist, so a capture can run during the day.
+news_day_partitions = DailyPartitionsDefinition(start_date="2024-01-01", end_offset=1)
+app_rank_day_partitions = DailyPartitionsDefinition(start_date="2025-01-01", end_offset=1)

@@ -17,6 +17,7 @@ class Settings:
     case_study_dir: Path
     watchlist_path: Path
     http_timeout_s: float
+    google_news_base: str = "https://news.google.com"
 
     @property
     def lake_dir(self) -> Path:
@@ -55,4 +56,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             env.get("SHOCKWATCH_WATCHLIST", REPO_ROOT / "dagster_project" / "watchlist.yml")
         ).resolve(),
         http_timeout_s=float(env.get("SHOCKWATCH_HTTP_TIMEOUT_S", "20")),
+        google_news_base=env.get("SHOCKWATCH_GOOGLE_NEWS_BASE", "https://news.google.com"),
     )

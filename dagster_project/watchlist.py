@@ -8,6 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from dagster_project.sources.app_charts import ChartBaseUrls, ChartConfig, HighlightApp, parse_app_charts
+from dagster_project.sources.news import FeedConfig, parse_feeds
+
 # Yahoo symbols: letters/digits, optionally a class or exchange suffix (BRK-B, ASML.AS, ^GSPC).
 TICKER_PATTERN = re.compile(r"^\^?[A-Z0-9]{1,10}([.\-=][A-Z0-9]{1,6})?$")
 
@@ -22,16 +25,51 @@ class Company:
     name: str
     theme: str
     is_benchmark: bool
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A non-listed entity news is tagged with: an AI lab, an app, a project."""
+
+    entity: str
+    type: str
+    aliases: tuple[str, ...]
+    case_insensitive: bool = False
+
+
+@dataclass(frozen=True)
+class EntityAlias:
+    entity: str  # the ticker for companies, the name for actors
+    entity_type: str
+    ticker: str | None
+    alias: str
+    case_sensitive: bool
 
 
 @dataclass(frozen=True)
 class Watchlist:
     themes: dict[str, str]
     companies: tuple[Company, ...]
+    actors: tuple[Actor, ...] = ()
+    feeds: tuple[FeedConfig, ...] = ()
+    charts: tuple[ChartConfig, ...] = ()
+    highlight_apps: tuple[HighlightApp, ...] = ()
+    chart_urls: ChartBaseUrls = ChartBaseUrls()
 
     @property
     def tickers(self) -> list[str]:
         return [c.ticker for c in self.companies]
+
+    def entity_aliases(self) -> list[EntityAlias]:
+        rows = []
+        for c in self.companies:
+            for alias in dict.fromkeys((c.ticker, *c.aliases)):
+                rows.append(EntityAlias(c.ticker, "company", c.ticker, alias, True))
+        for a in self.actors:
+            for alias in a.aliases:
+                rows.append(EntityAlias(a.entity, a.type, None, alias, not a.case_insensitive))
+        return rows
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -74,7 +112,7 @@ def parse_watchlist(raw: object, source: str = "watchlist") -> Watchlist:
         where = f"{source}, line {line}"
         if not isinstance(entry, dict):
             raise WatchlistError(f"{where}: each company must be a mapping, got {entry!r}")
-        unknown = set(entry) - {"ticker", "name", "theme", "benchmark", "__line__"}
+        unknown = set(entry) - {"ticker", "name", "theme", "benchmark", "aliases", "__line__"}
         if unknown:
             raise WatchlistError(f"{where}: unknown field(s) {sorted(unknown)}")
         ticker = str(entry.get("ticker", "")).strip()
@@ -97,5 +135,45 @@ def parse_watchlist(raw: object, source: str = "watchlist") -> Watchlist:
         benchmark = entry.get("benchmark", False)
         if not isinstance(benchmark, bool):
             raise WatchlistError(f"{where}: 'benchmark' must be true or false")
-        companies.append(Company(ticker, name, theme, benchmark))
-    return Watchlist(themes=themes, companies=tuple(companies))
+        companies.append(Company(ticker, name, theme, benchmark, _aliases(entry, where)))
+    try:
+        feeds = parse_feeds(raw.get("feeds") or [], source)
+        charts, apps, urls = (
+            parse_app_charts(raw["app_charts"], source) if raw.get("app_charts") else ([], [], ChartBaseUrls())
+        )
+    except ValueError as exc:  # the parsers name the entry and line already
+        raise WatchlistError(str(exc)) from exc
+    return Watchlist(
+        themes=themes, companies=tuple(companies), actors=_parse_actors(raw, source, seen),
+        feeds=tuple(feeds), charts=tuple(charts), highlight_apps=tuple(apps), chart_urls=urls,
+    )
+
+
+def _aliases(entry: dict, where: str) -> tuple[str, ...]:
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise WatchlistError(f"{where}: 'aliases' must be a list of non-empty names")
+    return tuple(a.strip() for a in aliases)
+
+
+def _parse_actors(raw: dict, source: str, tickers: dict[str, int]) -> tuple[Actor, ...]:
+    actors, seen = [], {}
+    for entry in raw.get("actors") or []:
+        line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
+        where = f"{source}, line {line}"
+        if not isinstance(entry, dict):
+            raise WatchlistError(f"{where}: each actor must be a mapping")
+        unknown = set(entry) - {"entity", "type", "aliases", "case_insensitive", "__line__"}
+        if unknown:
+            raise WatchlistError(f"{where}: unknown field(s) {sorted(unknown)}")
+        name = str(entry.get("entity", "")).strip()
+        if not name:
+            raise WatchlistError(f"{where}: actor has no 'entity' name")
+        if name in seen or name in tickers:
+            raise WatchlistError(f"{where}: entity {name} is defined twice")
+        seen[name] = line
+        aliases = _aliases(entry, where)
+        if not aliases:
+            raise WatchlistError(f"{where}: {name} needs at least one alias")
+        actors.append(Actor(name, str(entry.get("type", "other")), aliases, bool(entry.get("case_insensitive", False))))
+    return tuple(actors)

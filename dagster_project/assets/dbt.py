@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, ResourceParam
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.settings import REPO_ROOT
+from dagster_project import datasets
+from dagster_project.settings import REPO_ROOT, Settings
 
 DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT / "dbt")
 # `dagster dev` re-parses the project on load; other entry points use the manifest
@@ -43,6 +44,9 @@ TRANSLATOR = ShockWatchTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]):
     """dbt build: staging views, marts tables and every dbt test (as asset checks)."""
+    placed = datasets.ensure_readable(settings.lake_dir)
+    if placed:
+        context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")
     yield from dbt.cli(["build"], context=context).stream()

@@ -9,7 +9,6 @@ import datetime as dt
 import warnings
 
 import pandas as pd
-import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -27,13 +26,14 @@ from dagster import (
     asset,
 )
 
-from dagster_project import lake
+from dagster_project import datasets, lake
+from dagster_project.entities import entity_frame
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.settings import Settings
 from dagster_project.sources import Sources
-from dagster_project.sources.prices import PRICES_SCHEMA, PriceFetchError
-from dagster_project.sources.shares import SHARES_SCHEMA, SharesFetchError
+from dagster_project.sources.prices import PriceFetchError
+from dagster_project.sources.shares import SharesFetchError
 from dagster_project.trading_calendar import PRICES_START, previous_session
 from dagster_project.watchlist import Watchlist
 
@@ -53,14 +53,14 @@ PRICE_CHECKS = {
     "daily_return_below_40pct": False,
 }
 
-COMPANIES_SCHEMA = pa.schema(
-    [("ticker", pa.string()), ("company_name", pa.string()), ("theme", pa.string()),
-     ("theme_description", pa.string()), ("is_benchmark", pa.bool_())]
-)
 
 
-def _preview(frame: pd.DataFrame, rows: int = 8) -> MetadataValue:
+def preview(frame: pd.DataFrame, rows: int = 8) -> MetadataValue:
     return MetadataValue.md(frame.head(rows).to_markdown(index=False))
+
+
+def write_dataset(settings: Settings, dataset: datasets.Dataset, frame: pd.DataFrame, key: str | None = None):
+    return lake.write_parquet_atomic(frame, dataset.path(settings.lake_dir, key), dataset.schema)
 
 
 @asset(
@@ -74,8 +74,23 @@ def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchl
           "theme_description": watchlist.themes[c.theme], "is_benchmark": c.is_benchmark}
          for c in watchlist.companies]
     )
-    path = lake.write_parquet_atomic(frame, lake.dataset_path(settings.lake_dir, "companies"), COMPANIES_SCHEMA)
-    return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path), "preview": _preview(frame)})
+    path = write_dataset(settings, datasets.COMPANIES, frame)
+    return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path), "preview": preview(frame)})
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    description=(
+        "Entities news is tagged with (watchlist companies and the `actors` of watchlist.yml), "
+        "one row per alias, with the whole-word pattern dbt matches headlines against."
+    ),
+)
+def entities(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
+    frame = entity_frame(watchlist)
+    path = write_dataset(settings, datasets.ENTITIES, frame)
+    return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path),
+                                       "entities": frame["entity"].nunique(), "preview": preview(frame)})
 
 
 @asset(
@@ -112,7 +127,7 @@ def prices(
 
     good, rejected = quarantine_bad_prices(raw, tickers, sessions)
     if not rejected.empty:
-        path = _quarantine(settings, "prices", context.run_id, rejected)
+        path = quarantine(settings, "prices", context.run_id, rejected)
         for row in rejected.head(20).itertuples():
             context.log.warning(f"quarantined price row {row.ticker} {row.trade_date}: {row.reason}")
         context.log.warning(f"{len(rejected)} price rows quarantined to {path}")
@@ -127,16 +142,10 @@ def prices(
             allow_retries=False,
         )
     for day, rows in by_session.items():
-        lake.write_parquet_atomic(
-            rows.sort_values("ticker"),
-            lake.partition_path(settings.lake_dir, "prices", "trade_date", day.isoformat()),
-            PRICES_SCHEMA,
-        )
+        write_dataset(settings, datasets.PRICES, rows.sort_values("ticker"), day.isoformat())
 
     written = _read_prices(settings, sessions)
-    prev_path = lake.partition_path(
-        settings.lake_dir, "prices", "trade_date", previous_session(sessions[0]).isoformat()
-    )
+    prev_path = datasets.PRICES.path(settings.lake_dir, previous_session(sessions[0]).isoformat())
     previous = lake.read_parquet(prev_path) if prev_path.exists() else written.iloc[0:0]
     checks = [
         AssetCheckResult(
@@ -158,7 +167,7 @@ def prices(
             "tickers_covered": MetadataValue.json(sorted(written["ticker"].unique().tolist())),
             "quarantined_rows": len(rejected),
             "source": sources.prices.name,
-            "preview": _preview(written[written["trade_date"] == sessions[-1]]),
+            "preview": preview(written[written["trade_date"] == sessions[-1]]),
         },
         check_results=checks,
     )
@@ -194,14 +203,14 @@ def shares_outstanding(
         context.log.warning(f"no share count for {', '.join(uncovered)}: their market cap stays null")
     bad = frame[(frame["shares"] <= 0) | frame.duplicated(["ticker", "as_of_date", "measure"], keep=False)]
     if bad.empty:
-        lake.write_parquet_atomic(frame, lake.dataset_path(settings.lake_dir, "shares_outstanding"), SHARES_SCHEMA)
+        write_dataset(settings, datasets.SHARES, frame)
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
             "tickers_covered": MetadataValue.json(sorted(frame["ticker"].unique().tolist())),
             "tickers_without_count": MetadataValue.json(uncovered),
             "source": sources.shares.name,
-            "preview": _preview(frame.sort_values("as_of_date", ascending=False)),
+            "preview": preview(frame.sort_values("as_of_date", ascending=False)),
         },
         check_results=[
             AssetCheckResult(
@@ -216,13 +225,14 @@ def shares_outstanding(
 
 
 def _read_prices(settings: Settings, sessions: list[dt.date]) -> pd.DataFrame:
-    paths = [lake.partition_path(settings.lake_dir, "prices", "trade_date", d.isoformat()) for d in sessions]
+    paths = [datasets.PRICES.path(settings.lake_dir, d.isoformat()) for d in sessions]
     frames = [lake.read_parquet(p) for p in paths if p.exists()]
-    return pd.concat(frames, ignore_index=True) if frames else PRICES_SCHEMA.empty_table().to_pandas()
+    return pd.concat(frames, ignore_index=True) if frames else datasets.PRICES.schema.empty_table().to_pandas()
 
 
-def _quarantine(settings: Settings, dataset: str, run_id: str, rejected: pd.DataFrame):
+def quarantine(settings: Settings, dataset: str, run_id: str, rejected: pd.DataFrame):
+    """Keep rejected rows, with their reason, where an engineer can look at them."""
     path = settings.quarantine_dir / dataset / f"run={run_id}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    rejected.astype({"trade_date": "string"}).to_parquet(path, index=False)
+    rejected.astype({c: "string" for c in rejected.columns if rejected[c].dtype == object}).to_parquet(path, index=False)
     return path

@@ -5,12 +5,23 @@ yfinance quirks handled here and nowhere else:
 - a failed ticker does not raise: it comes back as all-NaN columns plus a log line
   (a 429 is logged as YFRateLimitError per ticker). We detect those tickers, retry them
   with backoff and jitter, and fail naming the ones that never arrive.
+- yfinance keeps the HTTP *responses* of past-dated requests in a process-wide lru_cache
+  (`YfData.cache_get`), so a retry would be answered with the same cached 500 without asking
+  Yahoo again; we clear that cache before every retry.
+- by default yfinance hides request exceptions, so a timeout on the bars request reads
+  "possibly delisted; no price data found" (permanent); we run it with exceptions shown so
+  the cause is named ("ReadTimeout(...)") and classified as transient.
+- yfinance upper-cases symbols but does not strip them, and reports rows under the upper-cased
+  symbol: requested tickers are normalised (strip, upper, de-duplicated) before the call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import pandas as pd
@@ -112,10 +123,62 @@ def _errors_for(ticker: str, lines: list[str]) -> str:
     return "; ".join(hits)[:300] or "no rows returned"
 
 
-def _looks_transient(cause: str) -> bool:
+_TRANSIENT_WORDS = ("ratelimit", "rate limit", "too many requests", "timed out", "timeout", "connection")
+# Status codes as whole words: a bare substring test also matched "500" inside epoch seconds,
+# crumbs and URLs that yfinance puts in its log lines.
+_TRANSIENT_STATUS = re.compile(r"(?<![\w.])(429|500|502|503|504)(?!\w|\.\d)")
+
+
+def looks_transient(cause: str) -> bool:
     lowered = cause.lower()
-    return any(k in lowered for k in ("ratelimit", "rate limit", "too many requests", "timed out",
-                                      "timeout", "connection", "500", "502", "503", "504"))
+    return any(k in lowered for k in _TRANSIENT_WORDS) or bool(_TRANSIENT_STATUS.search(lowered))
+
+
+def normalise_tickers(tickers: list[str]) -> list[str]:
+    """Strip, upper-case and de-duplicate (keeping order): the symbols yfinance reports rows under."""
+    seen: dict[str, None] = {}
+    for ticker in tickers:
+        symbol = str(ticker).strip().upper()
+        if symbol:
+            seen.setdefault(symbol, None)
+    return list(seen)
+
+
+@contextmanager
+def yfinance_exceptions_shown() -> Iterator[None]:
+    """Let yfinance raise request errors instead of hiding them, for the duration of our call.
+
+    With yfinance 1.7's default `config.debug.hide_exceptions = True`, a timeout, a dropped
+    connection or a malformed body on the bars request is swallowed and reported as
+    "possibly delisted; no price data found" -- indistinguishable from a ticker with no data,
+    so it would be classified as permanent. `yf.download` means to switch this off per ticker
+    but sets `config.network.hide_exceptions`, which nothing reads. We flip the real switch;
+    `download` still catches per-ticker exceptions and logs them by name (e.g. "ReadTimeout(...)").
+    """
+    import yfinance as yf
+
+    saved = yf.config.debug.hide_exceptions
+    yf.config.debug.hide_exceptions = False
+    try:
+        yield
+    finally:
+        yf.config.debug.hide_exceptions = saved
+
+
+def forget_yfinance_responses() -> None:
+    """Empty yfinance's process-wide cache of HTTP responses, so that a retry really asks Yahoo.
+
+    yfinance 1.7 fetches past-dated chart and fundamentals requests through `YfData.cache_get`,
+    an lru_cache over (url, params) that also keeps error responses (a 500 is returned, not
+    raised). Without this, every retry of such a request replays the first failure.
+    """
+    try:
+        from yfinance.data import YfData
+    except ImportError:  # pragma: no cover - yfinance is a pinned dependency
+        return
+    clear = getattr(getattr(YfData, "cache_get", None), "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 class YFinancePriceSource:
@@ -129,10 +192,11 @@ class YFinancePriceSource:
         self.timeout_s = timeout_s
         self.attempts = attempts
         self.base_delay_s = base_delay_s
-        self.chunk_size = min(chunk_size, MAX_CHUNK)
+        self.chunk_size = max(1, min(chunk_size, MAX_CHUNK))
         self.sleep = sleep
 
     def fetch(self, tickers: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+        tickers = normalise_tickers(tickers)
         frames = []
         for i in range(0, len(tickers), self.chunk_size):
             frames.append(self._fetch_chunk(tickers[i : i + self.chunk_size], start, end))
@@ -155,6 +219,7 @@ class YFinancePriceSource:
                         ", ".join(failed), "; ".join(f"{t}: {c}" for t, c in causes.items()))
             pending = failed
             if attempt < self.attempts:
+                forget_yfinance_responses()
                 self.sleep(delays[attempt - 1])
         else:
             detail = "; ".join(f"{t}: {c}" for t, c in causes.items())
@@ -162,7 +227,7 @@ class YFinancePriceSource:
                 f"yfinance returned no prices for {', '.join(pending)} between {start} and {end} "
                 f"after {self.attempts} attempts ({detail})",
                 tickers=pending,
-                transient=all(_looks_transient(c) for c in causes.values()),
+                transient=all(looks_transient(c) for c in causes.values()),
             )
         return pd.concat(got, ignore_index=True)
 
@@ -173,12 +238,13 @@ class YFinancePriceSource:
         yf_logger = logging.getLogger("yfinance")
         yf_logger.addHandler(handler)
         try:
-            frame = yf.download(
-                tickers, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
-                auto_adjust=False, actions=True, progress=False, threads=False,
-                group_by="column", multi_level_index=True, timeout=self.timeout_s,
-                session=self.session,
-            )
+            with yfinance_exceptions_shown():
+                frame = yf.download(
+                    tickers, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
+                    auto_adjust=False, actions=True, progress=False, threads=False,
+                    group_by="column", multi_level_index=True, timeout=self.timeout_s,
+                    session=self.session,
+                )
         finally:
             yf_logger.removeHandler(handler)
         rows = normalise_download(frame, pd.Timestamp.now(tz="UTC"))

@@ -3,6 +3,18 @@
 yfinance quirks handled here: `get_shares_full()` returns an index whose hours are shifted
 (we keep the date), may repeat a date (we keep the last count of the day), or returns None
 (we fall back to `fast_info['shares']` dated the day we fetched it).
+
+yfinance 1.7 specifics (see tests/sources/test_shares_live.py):
+- when Yahoo has no share-count history it answers `{"timeseries": {"result": []}}` and
+  `get_shares_full()` raises IndexError on `result[0]` instead of returning None (guarded
+  upstream only after 1.7); we read that as "no history", not as a failure to retry.
+- `fast_info['shares']` is not a separate source: it is `get_shares_full()` over the 548 days
+  before *now*, last value. It rescues a window with no counts, not a ticker with none.
+- "no count anywhere" is a definitive answer: it is reported at once, not retried. To tell it
+  from a timeout (which yfinance would otherwise hide and turn into None), we run with
+  yfinance's exceptions shown (see prices.yfinance_exceptions_shown).
+- past-dated fundamentals requests go through yfinance's response cache; it is cleared before
+  a retry so the retry asks Yahoo again (see prices.forget_yfinance_responses).
 """
 
 from __future__ import annotations
@@ -14,6 +26,12 @@ from typing import Protocol
 import pandas as pd
 import pyarrow as pa
 
+from dagster_project.sources.prices import (
+    forget_yfinance_responses,
+    looks_transient,
+    normalise_tickers,
+    yfinance_exceptions_shown,
+)
 from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 
 log = logging.getLogger(__name__)
@@ -33,7 +51,16 @@ SHARES_SCHEMA = pa.schema(
 
 
 class SharesFetchError(RuntimeError):
-    pass
+    """Some tickers have no share count; the message names them and the cause."""
+
+    def __init__(self, message: str, tickers: list[str] | None = None, transient: bool = False):
+        super().__init__(message)
+        self.tickers = list(tickers or [])
+        self.transient = transient
+
+
+class _NoShareCount(SharesFetchError):
+    """Yahoo answered, and has no count for this ticker: retrying cannot change that."""
 
 
 class SharesSource(Protocol):
@@ -73,15 +100,20 @@ class YFinanceSharesSource:
         self.sleep = sleep
 
     def fetch(self, tickers: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        frames, failed = [], {}
-        for ticker in tickers:
+        frames, failed, transient = [], {}, {}
+        for ticker in normalise_tickers(tickers):
             try:
                 frames.append(self._fetch_one(ticker, start, end))
             except Exception as exc:  # noqa: BLE001 - collected and reported by name below
-                failed[ticker] = f"{type(exc).__name__}: {exc}"
+                failed[ticker] = str(exc) if isinstance(exc, SharesFetchError) else f"{type(exc).__name__}: {exc}"
+                transient[ticker] = not isinstance(exc, _NoShareCount) and looks_transient(failed[ticker])
         if failed:
             detail = "; ".join(f"{t}: {c}" for t, c in failed.items())
-            raise SharesFetchError(f"shares outstanding unavailable for {', '.join(failed)} ({detail})")
+            raise SharesFetchError(
+                f"shares outstanding unavailable for {', '.join(failed)} between {start} and {end} ({detail})",
+                tickers=list(failed),
+                transient=all(transient.values()),
+            )
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SHARES_COLUMNS)
 
     def _fetch_one(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -90,26 +122,41 @@ class YFinanceSharesSource:
         delays = backoff_delays(self.attempts, self.base_delay_s)
         for attempt in range(self.attempts):
             try:
-                handle = yf.Ticker(ticker, session=self.session)
-                now = pd.Timestamp.now(tz="UTC")
-                frame = normalise_shares_full(
-                    ticker, handle.get_shares_full(start=start.isoformat(),
-                                                   end=(end + dt.timedelta(days=1)).isoformat()), now
-                )
-                if frame.empty:
-                    shares = handle.fast_info["shares"]
-                    if not shares or shares <= 0:
-                        raise SharesFetchError(f"{ticker}: no share count in fundamentals or fast_info")
-                    log.info("%s: no share history; using fast_info count %s as of %s", ticker, shares, now.date())
-                    frame = pd.DataFrame([{
-                        "ticker": ticker, "as_of_date": now.date(), "filing_date": None,
-                        "shares": int(shares), "measure": "yahoo_fast_info", "source": "yfinance",
-                        "fetched_at": now,
-                    }])
-                return frame
+                with yfinance_exceptions_shown():  # else a timeout reads as "no count" (None)
+                    return self._fetch_once(yf.Ticker(ticker, session=self.session), ticker, start, end)
+            except _NoShareCount:
+                raise
             except Exception as exc:  # noqa: BLE001
+                response = getattr(exc, "response", None)
+                if getattr(response, "status_code", None) == 404:  # Yahoo does not know the symbol
+                    where = str(getattr(response, "url", "")).split("?")[0]
+                    raise _NoShareCount(f"{ticker}: HTTP 404 from {where}", tickers=[ticker]) from exc
                 if attempt == self.attempts - 1:
                     raise
                 log.warning("shares %s attempt %d failed (%s); retrying", ticker, attempt + 1, exc)
+                forget_yfinance_responses()
                 self.sleep(delays[attempt])
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _fetch_once(handle, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        now = pd.Timestamp.now(tz="UTC")
+        try:
+            series = handle.get_shares_full(start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat())
+        except IndexError:  # yfinance 1.7 on `timeseries.result == []`: no history in the window
+            series = None
+        frame = normalise_shares_full(ticker, series, now)
+        if not frame.empty:
+            return frame
+        try:
+            shares = handle.fast_info["shares"]  # = get_shares_full() over the last 548 days
+        except IndexError:  # same empty `timeseries.result`
+            shares = None
+        if not shares or shares <= 0:
+            raise _NoShareCount(f"{ticker}: no share count in fundamentals or fast_info", tickers=[ticker])
+        log.info("%s: no share history; using fast_info count %s as of %s", ticker, shares, now.date())
+        return pd.DataFrame([{
+            "ticker": ticker, "as_of_date": now.date(), "filing_date": None,
+            "shares": int(shares), "measure": "yahoo_fast_info", "source": "yfinance",
+            "fetched_at": now,
+        }])[SHARES_COLUMNS]

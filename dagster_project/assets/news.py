@@ -1,0 +1,125 @@
+"""Raw news items: every configured feed, one Parquet file per publication day (UTC).
+
+A feed is a moving window, so a day's file is the union of what earlier runs stored and
+what this run fetched (first-seen row wins): re-running never loses an item that has
+since dropped out of its feed, and re-running with the same feed content changes nothing.
+One failing feed is logged and reported by a (non-blocking) check; the others still land.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    ResourceParam,
+    asset,
+)
+
+from dagster_project import datasets, lake
+from dagster_project.assets.ingest import preview, quarantine, write_dataset
+from dagster_project.partitions import news_day_partitions
+from dagster_project.settings import Settings
+from dagster_project.sources import Sources
+from dagster_project.watchlist import Watchlist
+
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
+NEWS_CHECKS = {"unique_item_id": True, "published_at_valid": True, "title_not_empty": True, "all_feeds_fetched": False}
+
+
+def merge_day(existing: pd.DataFrame | None, fetched: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in (existing, fetched) if f is not None and not f.empty]
+    if not frames:
+        return fetched.iloc[0:0]
+    merged = pd.concat(frames, ignore_index=True).drop_duplicates("item_id", keep="first")
+    return merged.sort_values(["published_at", "item_id"]).reset_index(drop=True)
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    partitions_def=news_day_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    check_specs=[AssetCheckSpec(n, asset="news_items", blocking=b) for n, b in NEWS_CHECKS.items()],
+    description=(
+        "News items from the configured RSS/Atom feeds and Google News searches, one file per "
+        "publication day in UTC (lake/news_items/published_date=YYYY-MM-DD). HTML is stripped "
+        "from titles and summaries; items are deduplicated by item_id, then url."
+    ),
+)
+def news_items(
+    context: AssetExecutionContext,
+    settings: ResourceParam[Settings],
+    sources: ResourceParam[Sources],
+    watchlist: ResourceParam[Watchlist],
+):
+    days = [dt.date.fromisoformat(k) for k in context.partition_keys]
+    feeds = list(watchlist.feeds)
+    context.log.info(f"fetching {len(feeds)} feeds for {days[0]}..{days[-1]} from {sources.news.name}")
+    result = sources.news.fetch(feeds, days[0], days[-1])
+    for feed_id, message in result.failures.items():
+        context.log.warning(f"feed {feed_id} failed: {message}")
+    for feed_id, reasons in result.dropped.items():
+        context.log.warning(f"feed {feed_id}: dropped items {reasons}")
+    if feeds and sources.mode == "live" and len(result.failures) >= len(feeds):
+        raise Failure(description=f"every news feed failed; nothing written: {result.failures}", allow_retries=False)
+
+    items = result.items
+    now = pd.Timestamp.now(tz="UTC")
+    future = items[items["published_at"] > now + FUTURE_TOLERANCE]
+    if not future.empty:
+        path = quarantine(settings, "news_items", context.run_id, future.assign(reason="published more than a day in the future"))
+        context.log.warning(f"{len(future)} news items dated in the future quarantined to {path}")
+    items = items[items["published_at"] <= now + FUTURE_TOLERANCE]
+    item_day = items["published_at"].dt.tz_convert("UTC").dt.date
+    outside = int((~item_day.isin(days)).sum())
+    if outside:
+        context.log.info(f"{outside} fetched items were published outside {days[0]}..{days[-1]}; they belong to other partitions")
+
+    written = []
+    for day in days:
+        path = datasets.NEWS_ITEMS.path(settings.lake_dir, day.isoformat())
+        existing = lake.read_parquet(path) if path.exists() else None
+        merged = merge_day(existing, items[item_day == day])
+        write_dataset(settings, datasets.NEWS_ITEMS, merged, day.isoformat())
+        written.append(merged)
+    stored = pd.concat(written, ignore_index=True)
+
+    yield MaterializeResult(
+        metadata={
+            "dagster/row_count": len(stored),
+            "fetched_items": len(items),
+            "feeds_failed": MetadataValue.json(result.failures),
+            "feeds_not_modified": MetadataValue.json(result.not_modified),
+            "source": sources.news.name,
+            "preview": preview(stored.sort_values("published_at", ascending=False)[["published_at", "publisher", "title"]]),
+        },
+        check_results=_news_checks(stored, result.failures, now),
+    )
+
+
+def _news_checks(stored: pd.DataFrame, failures: dict[str, str], now: pd.Timestamp) -> list[AssetCheckResult]:
+    def sample(frame):
+        return MetadataValue.json(frame["item_id"].head(10).tolist())
+
+    dupes = stored[stored.duplicated("item_id", keep=False)]
+    bad_time = stored[stored["published_at"].isna() | (stored["published_at"] > now + FUTURE_TOLERANCE)]
+    no_title = stored[stored["title"].fillna("").str.strip() == ""]
+    return [
+        AssetCheckResult(check_name="unique_item_id", passed=dupes.empty,
+                         description=f"{len(dupes)} duplicated item_id rows", metadata={"sample": sample(dupes)}),
+        AssetCheckResult(check_name="published_at_valid", passed=bad_time.empty,
+                         description=f"{len(bad_time)} items with no date or dated > 1 day ahead",
+                         metadata={"sample": sample(bad_time)}),
+        AssetCheckResult(check_name="title_not_empty", passed=no_title.empty,
+                         description=f"{len(no_title)} items without a title", metadata={"sample": sample(no_title)}),
+        AssetCheckResult(check_name="all_feeds_fetched", passed=not failures, severity=AssetCheckSeverity.WARN,
+                         description="every configured feed answered" if not failures else f"{len(failures)} feed(s) failed",
+                         metadata={"failures": MetadataValue.json(failures)}),
+    ]

@@ -1,0 +1,78 @@
+-- Everything that happened, one row per event: abnormal price moves, news mentions,
+-- app-chart milestones and curated events. event_id is a hash of the event's natural key.
+with price_moves as (
+    select
+        md5(concat_ws('|', 'price_move', ticker, trade_date)) as event_id,
+        trade_date as event_date,
+        -- the move is known at the NYSE close
+        timezone('America/New_York', trade_date + time '16:00') as event_at,
+        'price_move' as event_type,
+        ticker as entity,
+        ticker || ' ' || case when pct_change < 0 then '−' else '+' end
+            || printf('%.2f', abs(pct_change) * 100) || '%'
+            || coalesce(', ' || case when market_cap_change_usd < 0 then '−' else '+' end
+                || '$' || printf('%.1f', abs(market_cap_change_usd) / 1e9) || 'B', '') as title,
+        pct_change as magnitude,
+        cast(null as varchar) as url,
+        'fct_market_moves' as source
+    from {{ ref('fct_market_moves') }}
+),
+
+news as (
+    select
+        md5(concat_ws('|', 'news', item_id, entity)) as event_id,
+        published_date as event_date,
+        published_at as event_at,
+        'news' as event_type,
+        entity,
+        title,
+        cast(null as double) as magnitude,
+        url,
+        publisher as source
+    from {{ ref('fct_news_mentions') }}
+),
+
+app_ranks as (
+    select
+        md5(concat_ws('|', 'app_rank', milestone_id)) as event_id,
+        snapshot_date as event_date,
+        cast(null as timestamptz) as event_at,
+        'app_rank' as event_type,
+        a.display_name as entity,
+        a.display_name || ' ' || case milestone
+            when 'reached_1' then 'reached #1'
+            when 'entered_top10' then 'entered the top 10 at #' || m.rank
+            when 'left_top10' then 'left the top 10' || coalesce(' (#' || m.rank || ')', '')
+            when 'left_top100' then 'dropped out of the top 100'
+            when 'first_top100' then 'first seen in the top 100 at #' || m.rank
+            when 'biggest_climb' then 'had its biggest climb, to #' || m.rank
+        end
+            || ' on ' || upper(country) || ' ' || chart
+            || coalesce(' (from #' || prev_rank || ')', '') as title,
+        cast(m.rank as double) as magnitude,
+        cast(null as varchar) as url,
+        'app_store' as source
+    from {{ ref('fct_app_rank_milestones') }} as m
+    inner join {{ ref('dim_app') }} as a using (app_id)
+    -- every app that reaches #1 is news; other milestones only for the apps analysts follow
+    where m.milestone = 'reached_1' or a.is_highlighted
+),
+
+curated as (
+    select
+        md5(concat_ws('|', 'curated', event_date, entity, kind, title)) as event_id,
+        event_date,
+        cast(null as timestamptz) as event_at,
+        'curated' as event_type,
+        entity,
+        title,
+        cast(null as double) as magnitude,
+        source_url as url,
+        'curated:' || kind as source
+    from {{ ref('curated_events') }}
+)
+
+select * from price_moves
+union all select * from news
+union all select * from app_ranks
+union all select * from curated

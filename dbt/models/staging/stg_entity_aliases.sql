@@ -1,0 +1,8 @@
+select
+    entity,
+    entity_type,
+    ticker,
+    alias,
+    pattern,
+    cast(case_sensitive as boolean) as case_sensitive
+from {{ source('lake', 'entities') }}
