@@ -14,7 +14,7 @@ from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
 from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions
 from dagster_project.settings import Settings, load_settings
-from dagster_project.sources import build_sources
+from dagster_project.sources import Sources, build_sources
 from dagster_project.watchlist import load_watchlist
 
 ASSETS = [
@@ -28,15 +28,15 @@ WAREHOUSE = AssetSelection.assets(warehouse_models) | AssetSelection.assets(anal
 
 daily_pipeline = define_asset_job(
     "daily_pipeline",
-    selection=AssetSelection.assets(companies, entities, prices, shares_outstanding) | WAREHOUSE,
+    selection=AssetSelection.assets(companies, prices, shares_outstanding) | WAREHOUSE,
     partitions_def=trading_day_partitions,
-    description="Prices and shares for NYSE sessions (plus the watchlist tables), then dbt and publish.",
+    description="Prices and shares for NYSE sessions (and the watchlist's companies), then dbt and publish.",
 )
 news_pipeline = define_asset_job(
     "news_pipeline",
-    selection=AssetSelection.assets(news_items) | WAREHOUSE,
+    selection=AssetSelection.assets(entities, news_items) | WAREHOUSE,
     partitions_def=news_day_partitions,
-    description="News feeds for calendar days (UTC), then dbt and publish.",
+    description="News feeds for calendar days (UTC) and the entities they are tagged with, then dbt and publish.",
 )
 app_rank_pipeline = define_asset_job(
     "app_rank_pipeline",
@@ -47,7 +47,7 @@ app_rank_pipeline = define_asset_job(
 JOBS = [daily_pipeline, news_pipeline, app_rank_pipeline]
 
 
-def build_resources(settings: Settings) -> dict:
+def build_resources(settings: Settings, sources: Sources | None = None) -> dict:
     # dbt's profile reads the data dir from the environment; keep both sides on one value.
     os.environ["SHOCKWATCH_DATA_DIR"] = str(settings.data_dir)
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
@@ -55,13 +55,14 @@ def build_resources(settings: Settings) -> dict:
     return {
         "settings": settings,
         "watchlist": watchlist,
-        "sources": build_sources(settings, watchlist.chart_urls),
+        "sources": sources or build_sources(settings, watchlist.chart_urls),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
     }
 
 
-def build_definitions(settings: Settings | None = None) -> Definitions:
-    return Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(settings or load_settings()))
+def build_definitions(settings: Settings | None = None, sources: Sources | None = None) -> Definitions:
+    """`sources` replaces the configured adapters (tests inject fakes through it)."""
+    return Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(settings or load_settings(), sources))
 
 
 defs = build_definitions()

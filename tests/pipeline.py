@@ -4,8 +4,8 @@ import duckdb
 from dagster import DagsterInstance
 
 
-def run_pipeline(defs, start: str, end: str, instance=None):
-    job = defs.resolve_job_def("daily_pipeline")
+def run_pipeline(defs, start: str, end: str, instance=None, job: str = "daily_pipeline"):
+    job = defs.resolve_job_def(job)
     return job.execute_in_process(
         instance=instance or DagsterInstance.ephemeral(),
         tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
@@ -28,3 +28,9 @@ def step_outcomes(result) -> dict[str, str]:
         elif event.is_step_skipped:
             outcomes[event.step_key] = "skipped"
     return outcomes
+
+
+def check_results(result) -> dict:
+    """check name -> AssetCheckEvaluation of a run."""
+    return {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+            for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}

@@ -27,6 +27,21 @@ def matches(text: str, alias: str, case_sensitive: bool = True) -> bool:
         ("S&P 500 falls 1.5%", "S&P 500", True, True),
         ("NVDA.O slides", "NVDA", True, True),
         ("NVDAX is a fund", "NVDA", True, False),
+        ("ARM shares jump", "ARM", True, True),
+        ("arm wrestling league", "ARM", True, False),
+        ("Nvidia's statement on R1", "Nvidia", True, True),
+        ("NVIDIA responds", "Nvidia", True, False),  # each spelling is its own alias
+        ("Apple's App Store top chart", "Apple", True, True),
+        ("pineapple futures", "Apple", True, False),
+        ("Amazon Web Services capex", "Amazon", True, True),
+        ("AmazonBasics cables", "Amazon", True, False),
+        ("OpenAI's reply to DeepSeek", "OpenAI", False, True),
+        ("openai-compatible endpoints", "OpenAI", False, True),
+        ("ChatGPT falls to No. 2", "ChatGPT", False, True),
+        ("ChatGPTs everywhere", "ChatGPT", False, False),
+        ("TSMC lifts guidance", "TSMC", True, True),
+        ("tsmc", "TSMC", True, False),
+        ("Stargate project gets $500B", "Stargate", True, True),
     ],
 )
 def test_alias_matches_whole_words_only(text, alias, case_sensitive, expected):
