@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+from dagster import TableColumn, TableSchema
 
 from dagster_project import lake
 from dagster_project.entities import ENTITIES_SCHEMA
@@ -29,6 +30,10 @@ class Dataset:
     name: str
     schema: pa.Schema
     partition_column: str | None = None
+
+    def column_schema(self) -> TableSchema:
+        """The Parquet schema as Dagster shows it on the asset page."""
+        return TableSchema(columns=[TableColumn(f.name, str(f.type)) for f in self.schema])
 
     def path(self, lake_dir: Path, key: str | None = None) -> Path:
         if self.partition_column is None:

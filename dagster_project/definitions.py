@@ -7,6 +7,7 @@ import os
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
+from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_models
 from dagster_project.assets.ingest import companies, entities, prices, shares_outstanding
@@ -62,7 +63,10 @@ def build_resources(settings: Settings, sources: Sources | None = None) -> dict:
 
 def build_definitions(settings: Settings | None = None, sources: Sources | None = None) -> Definitions:
     """`sources` replaces the configured adapters (tests inject fakes through it)."""
-    return Definitions(assets=ASSETS, jobs=JOBS, resources=build_resources(settings or load_settings(), sources))
+    return Definitions(
+        assets=ASSETS, jobs=JOBS, schedules=SCHEDULES, sensors=SENSORS,
+        resources=build_resources(settings or load_settings(), sources),
+    )
 
 
 defs = build_definitions()

@@ -15,6 +15,8 @@ trading_day_partitions = TimeWindowPartitionsDefinition(
     start=PRICES_START.isoformat(),
     fmt="%Y-%m-%d",
     timezone="America/New_York",
+    # Today's session is a partition from midnight on, so the after-close schedule can run it.
+    end_offset=1,
     exclusions=[
         dt.datetime.combine(day, dt.time())
         for day in closed_weekdays(PRICES_START, nyse().last_session.date())

@@ -2,6 +2,9 @@
 
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,20 @@ os.environ.setdefault("YF_DISABLE_CURL_CFFI", "1")  # before anything imports yf
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASE_STUDY = REPO_ROOT / "case_study"
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
+
+
+def pytest_configure(config):
+    """Re-parse the dbt project when a model changed since the manifest Dagster loads was built
+    (`make test` does this too; this keeps a bare `pytest` honest)."""
+    dbt_dir = REPO_ROOT / "dbt"
+    manifest = dbt_dir / "target" / "manifest.json"
+    sources = [p for d in ("models", "macros", "seeds", "tests") for p in (dbt_dir / d).rglob("*") if p.is_file()]
+    newest = max([p.stat().st_mtime for p in sources] + [(dbt_dir / "dbt_project.yml").stat().st_mtime])
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    env = {**os.environ, "SHOCKWATCH_DATA_DIR": os.environ.get("SHOCKWATCH_DATA_DIR", tempfile.mkdtemp())}
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+                   cwd=dbt_dir, env=env, check=True)
 
 
 @pytest.fixture

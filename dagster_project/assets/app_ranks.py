@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from dagster_project import datasets, lake
+from dagster_project.automation import APP_RANK_FRESHNESS
 from dagster_project.assets.ingest import preview, write_dataset
 from dagster_project.partitions import app_rank_day_partitions
 from dagster_project.settings import Settings
@@ -34,6 +35,7 @@ APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.HIGHLIGHT_APPS.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     description="Apps the analysts follow across charts (watchlist.yml `highlight_apps`): app id and display name.",
@@ -46,10 +48,12 @@ def highlight_apps(settings: ResourceParam[Settings], watchlist: ResourceParam[W
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.APP_RANKS.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     partitions_def=app_rank_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
+    freshness_policy=APP_RANK_FRESHNESS,
     check_specs=[AssetCheckSpec(n, asset="app_rank_snapshots", blocking=b) for n, b in APP_CHECKS.items()],
     description=(
         "App Store top-chart positions per capture (lake/app_rank_snapshots/capture_date=YYYY-MM-DD): "

@@ -27,6 +27,7 @@ from dagster import (
 )
 
 from dagster_project import datasets, lake
+from dagster_project.automation import PRICES_FRESHNESS
 from dagster_project.entities import entity_frame
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
@@ -64,6 +65,7 @@ def write_dataset(settings: Settings, dataset: datasets.Dataset, frame: pd.DataF
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.COMPANIES.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     description="The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag.",
@@ -79,6 +81,7 @@ def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchl
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.ENTITIES.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     description=(
@@ -94,11 +97,13 @@ def entities(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchli
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.PRICES.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     partitions_def=trading_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     retry_policy=LIVE_FETCH_RETRY,
+    freshness_policy=PRICES_FRESHNESS,
     check_specs=[AssetCheckSpec(name, asset="prices", blocking=blocking) for name, blocking in PRICE_CHECKS.items()],
     description=(
         "Daily OHLCV bars per watchlist ticker, one Parquet file per NYSE session "
@@ -174,9 +179,11 @@ def prices(
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.SHARES.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     retry_policy=LIVE_FETCH_RETRY,
+    freshness_policy=PRICES_FRESHNESS,
     check_specs=[AssetCheckSpec("positive_unique_share_counts", asset="shares_outstanding", blocking=True)],
     description=(
         "Shares outstanding per ticker and date (lake/shares_outstanding/data.parquet). "

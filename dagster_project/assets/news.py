@@ -23,6 +23,7 @@ from dagster import (
 )
 
 from dagster_project import datasets, lake
+from dagster_project.automation import NEWS_FRESHNESS
 from dagster_project.assets.ingest import preview, quarantine, write_dataset
 from dagster_project.partitions import news_day_partitions
 from dagster_project.settings import Settings
@@ -42,10 +43,12 @@ def merge_day(existing: pd.DataFrame | None, fetched: pd.DataFrame) -> pd.DataFr
 
 
 @asset(
+    metadata={"dagster/column_schema": datasets.NEWS_ITEMS.column_schema()},
     group_name="ingest",
     kinds={"python", "parquet"},
     partitions_def=news_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
+    freshness_policy=NEWS_FRESHNESS,
     check_specs=[AssetCheckSpec(n, asset="news_items", blocking=b) for n, b in NEWS_CHECKS.items()],
     description=(
         "News items from the configured RSS/Atom feeds and Google News searches, one file per "

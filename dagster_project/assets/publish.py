@@ -14,6 +14,7 @@ import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, ResourceParam, asset
 
 from dagster_project.assets.dbt import WAREHOUSE_POOL
+from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.settings import Settings
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
@@ -67,6 +68,7 @@ def publish_warehouse(build_db: Path, analytics_db: Path) -> dict[str, int]:
     kinds={"duckdb"},
     deps=MART_KEYS,
     pool=WAREHOUSE_POOL,
+    freshness_policy=WAREHOUSE_FRESHNESS,
     description=(
         "The analysts' read-only warehouse, data/warehouse/analytics.duckdb: a snapshot of the "
         "staging and marts schemas, swapped in atomically after the marts and their blocking "
