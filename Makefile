@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export SHOCKWATCH_DATA_DIR ?= $(CURDIR)/data
 export DO_NOT_TRACK := 1
+# dbt (and dagster-dbt's parse on `dagster dev`) must find the project's own dbt first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DAGSTER_DISABLE_TELEMETRY := 1
 
 MANIFEST := dbt/target/manifest.json
@@ -26,9 +28,9 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp dagster.instance.yaml $@
 
 demo: install  ## run the whole pipeline on the bundled case study, offline
 	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo
@@ -48,3 +50,21 @@ reset:  ## delete the data and the Dagster run history (keeps the virtualenv)
 
 clean: reset
 	rm -rf $(VENV) dbt/target dbt/logs
+
+# Docs and the shock report (they read the warehouse `make demo` or a pipeline run built).
+.PHONY: docs docs-serve report
+WAREHOUSE_READY = @test -f $(SHOCKWATCH_DATA_DIR)/warehouse/$(1) || { echo "no warehouse yet: run 'make demo' first"; exit 1; }
+
+docs: install  ## dbt docs (models, columns, tests, lineage, catalog) into dbt/target, offline
+	$(call WAREHOUSE_READY,build.duckdb)
+	cd dbt && ../$(BIN)/dbt docs generate --static --quiet --profiles-dir .
+	@echo "dbt docs: $(CURDIR)/dbt/target/index.html"
+	@echo "  serve it:       make docs-serve   (http://127.0.0.1:8081)"
+	@echo "  or open as is:  file://$(CURDIR)/dbt/target/static_index.html (one file, no server)"
+
+docs-serve: docs  ## serve the dbt docs on http://127.0.0.1:8081
+	cd dbt && ../$(BIN)/dbt docs serve --host 127.0.0.1 --port 8081 --no-browser --profiles-dir .
+
+report: install  ## HTML report of the case-study window (START=YYYY-MM-DD END=YYYY-MM-DD for another)
+	$(call WAREHOUSE_READY,analytics.duckdb)
+	$(BIN)/python -m dagster_project.report $(if $(START),--start $(START)) $(if $(END),--end $(END))
