@@ -13,6 +13,7 @@ from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_mo
 from dagster_project.assets.ingest import companies, entities, prices, shares_outstanding
 from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
+from dagster_project.assets.report import shock_report
 from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions
 from dagster_project.settings import Settings, load_settings
 from dagster_project.sources import Sources, build_sources
@@ -20,7 +21,7 @@ from dagster_project.watchlist import load_watchlist
 
 ASSETS = [
     companies, entities, prices, shares_outstanding, news_items, highlight_apps, app_rank_snapshots,
-    warehouse_models, analytics_warehouse,
+    warehouse_models, analytics_warehouse, shock_report,
 ]
 
 # Every family's job ends in the same dbt build and publish, so each scheduled run leaves a

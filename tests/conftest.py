@@ -48,3 +48,30 @@ def case_study_copy(tmp_path):
     target = tmp_path / "case_study"
     shutil.copytree(CASE_STUDY, target, ignore=shutil.ignore_patterns("*.py", "*.md"))
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`make demo`'s entry point over the whole case study, run once per test session into a
+    temporary data dir and Dagster instance (~35 s): (settings, what it printed).
+
+    Tests that need the published case-study warehouse share it: read it, never write to it.
+    """
+    import contextlib
+    import io
+
+    from dagster_project import demo
+    from dagster_project.settings import load_settings
+
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SHOCKWATCH_DATA_DIR", str(root / "data"))
+        mp.setenv("SHOCKWATCH_SOURCE_MODE", "replay")
+        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
+        (root / "dagster_home").mkdir()
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = demo.main()
+        settings = load_settings()
+    assert code == 0, out.getvalue()
+    return settings, out.getvalue()

@@ -1,30 +1,12 @@
-"""`make demo`'s entry point over the whole case study, into a temporary data dir and instance."""
+"""`make demo`'s entry point over the whole case study, into a temporary data dir and instance.
 
-import contextlib
-import io
+The `demo_run` fixture lives in tests/conftest.py (session-scoped): the report and analysis
+tests read the same case-study warehouse, built once per test session.
+"""
 
 import pytest
 
-from dagster_project import demo
-from dagster_project.settings import load_settings
 from tests.pipeline import query
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Run `make demo`'s entry point once for this module: (settings, what it printed)."""
-    root = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SHOCKWATCH_DATA_DIR", str(root / "data"))
-        mp.setenv("SHOCKWATCH_SOURCE_MODE", "replay")
-        mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        (root / "dagster_home").mkdir()
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = demo.main()
-        settings = load_settings()
-    assert code == 0
-    return settings, out.getvalue()
 
 
 def test_demo_builds_the_case_study_warehouse(demo_run):

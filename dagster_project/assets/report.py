@@ -1,0 +1,44 @@
+"""The case-study report: a self-contained HTML page built from the published warehouse."""
+
+import datetime as dt
+
+from dagster import AssetKey, Config, MaterializeResult, MetadataValue, ResourceParam, asset
+
+from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
+from dagster_project.settings import Settings
+
+
+class ReportWindow(Config):
+    """The window to report on (ISO dates); the default is the case study."""
+
+    start: str = DEFAULT_START.isoformat()
+    end: str = DEFAULT_END.isoformat()
+
+
+@asset(
+    group_name="publish",
+    kinds={"html"},
+    deps=[AssetKey("analytics_warehouse")],
+    description=(
+        "HTML report of the DeepSeek shock (2025-01-20..2025-02-07) from the published warehouse: "
+        "headline losses, the watchlist's daily market-cap change with the event timeline as markers "
+        "(inline SVG) and the timeline as a table. One self-contained file in data/reports/; "
+        "`make report` builds the same page for any window; so does this asset's run config "
+        "(start, end)."
+    ),
+)
+def shock_report(config: ReportWindow, settings: ResourceParam[Settings]) -> MaterializeResult:
+    # Reads analytics.duckdb read-only like any analyst: no warehouse pool needed.
+    start, end = dt.date.fromisoformat(config.start), dt.date.fromisoformat(config.end)
+    path, data = write_report(settings.analytics_db, start, end, settings.data_dir / "reports")
+    top = data.losses[0] if data.losses else None
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "dagster/row_count": len(data.events),
+            "window": f"{start}..{end}",
+            "largest_loss": (
+                f"{top.ticker} {top.trade_date} {top.pct_change:+.2%} {top.change_usd / 1e9:+,.1f} $B" if top else "none"
+            ),
+        }
+    )

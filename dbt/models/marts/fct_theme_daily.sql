@@ -1,0 +1,36 @@
+-- Market cap per theme and NYSE session. Benchmarks (is_benchmark: the ETFs) are tracked for
+-- comparison and never summed, so the benchmark theme does not appear.
+-- total_market_cap_usd adds every ticker with a market cap that day. The change and pct_change
+-- only compare tickers with a market cap on both the day and their previous session: a ticker
+-- whose first share count becomes known (or that has none, like ARM and MRVL in the case study)
+-- would otherwise show up as a jump or a drop of the theme's value that no price ever made.
+with members as (
+    select ticker, theme
+    from {{ ref('dim_company') }}
+    where not is_benchmark
+),
+
+daily as (
+    select
+        c.theme,
+        m.trade_date,
+        m.market_cap_usd,
+        -- market_cap_change_usd is null unless the ticker has a cap on both days
+        m.market_cap_change_usd,
+        m.market_cap_usd - m.market_cap_change_usd as comparable_prev_market_cap_usd
+    from {{ ref('fct_daily_market_cap') }} as m
+    inner join members as c using (ticker)
+)
+
+select
+    theme,
+    trade_date,
+    sum(market_cap_usd) as total_market_cap_usd,
+    sum(market_cap_change_usd) as market_cap_change_usd,
+    sum(market_cap_change_usd) / nullif(sum(comparable_prev_market_cap_usd), 0) as pct_change,
+    count(market_cap_usd) as tickers_counted,
+    count(market_cap_change_usd) as tickers_compared
+from daily
+group by theme, trade_date
+-- a theme-day with no market cap at all (before the first share count) says nothing
+having count(market_cap_usd) > 0
