@@ -54,8 +54,17 @@ app_ranks as (
         'app_store' as source
     from {{ ref('fct_app_rank_milestones') }} as m
     inner join {{ ref('dim_app') }} as a using (app_id)
-    -- every app that reaches #1 is news; other milestones only for the apps analysts follow
-    where m.milestone = 'reached_1' or a.is_highlighted
+    -- every app that reaches #1 is news; other milestones only for the apps analysts follow,
+    -- and not when they only restate a #1 of the same day
+    where m.milestone = 'reached_1'
+       or (a.is_highlighted and not (
+            m.milestone in ('entered_top10', 'biggest_climb')
+            and exists (
+                select 1 from {{ ref('fct_app_rank_milestones') }} as r
+                where r.milestone = 'reached_1' and r.app_id = m.app_id and r.country = m.country
+                  and r.chart = m.chart and r.snapshot_date = m.snapshot_date
+            )
+       ))
 ),
 
 curated as (
