@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: demo test dev sql install clean reset
+.PHONY: demo test test-slow dev sql install clean reset
 
 install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -35,8 +35,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
 demo: install  ## run the whole pipeline on the bundled case study, offline
 	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo
 
-test: install  ## the full test suite, offline
-	$(BIN)/python -m pytest -q
+test: install  ## the test suite, offline (what CI runs; the slow reliability suites are in test-slow)
+	$(BIN)/python -m pytest -q -m "not live and not slow"
+
+test-slow: install  ## the slow reliability suites: crash safety, idempotency, analyst concurrency (~10 min)
+	$(BIN)/python -m pytest -q -m "slow and not live"
 
 dev: install  ## Dagster UI + daemon against live sources
 	$(BIN)/dagster dev -w workspace.yaml
@@ -68,3 +71,14 @@ docs-serve: docs  ## serve the dbt docs on http://127.0.0.1:8081
 report: install  ## HTML report of the case-study window (START=YYYY-MM-DD END=YYYY-MM-DD for another)
 	$(call WAREHOUSE_READY,analytics.duckdb)
 	$(BIN)/python -m dagster_project.report $(if $(START),--start $(START)) $(if $(END),--end $(END))
+
+# Benchmarks (docs/PERFORMANCE.md): P1 Dagster pipeline vs bare dbt (case study), P2/P3 the
+# market-cap model at scale on a SYNTHETIC lake (BENCH_TICKERS x BENCH_YEARS of NYSE sessions),
+# P4 feed parsing. Prints measure / value / target / met?; results land in $(BENCH_DIR).
+BENCH_TICKERS ?= 5000
+BENCH_YEARS ?= 20
+BENCH_DIR ?= $(SHOCKWATCH_DATA_DIR)/bench
+BENCH_ARGS ?= --breakdown
+.PHONY: bench
+bench: install  ## benchmarks with ratios against their targets (about 6 minutes on 2 cores)
+	$(BIN)/python -m bench.run --tickers $(BENCH_TICKERS) --years $(BENCH_YEARS) --work $(BENCH_DIR) $(BENCH_ARGS)

@@ -4,12 +4,14 @@ Layout: <data>/lake/<dataset>/<partition_column>=<key>/data.parquet, or
 <data>/lake/<dataset>/data.parquet for unpartitioned datasets. A write goes to a hidden
 temp file in the same folder and is os.replace()d into place, so a re-run replaces the
 partition and a crash leaves the previous file intact. dbt globs only `*.parquet`,
-so a stray temp file is never read.
+so a stray temp file is never read; one a killed process left behind is deleted by a later
+write of the same file once it is an hour old (`remove_stale_temp_files`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -28,9 +30,28 @@ def dataset_path(lake_dir: Path, dataset: str) -> Path:
     return lake_dir / dataset / DATA_FILE
 
 
+# A temp file this old has no live writer left (a write takes seconds): it was left by a kill.
+STALE_TEMP_AGE_S = 3600.0
+
+
+def remove_stale_temp_files(path: Path, max_age_s: float = STALE_TEMP_AGE_S) -> list[Path]:
+    """Delete the temp files (`.<name>.<hex>.tmp`, and a DuckDB `.tmp.wal` beside one) that
+    writes of `path` left behind when their process was killed, once older than `max_age_s`."""
+    removed, cutoff = [], time.time() - max_age_s
+    for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+                removed.append(stale)
+        except FileNotFoundError:  # another writer cleaned it up first
+            pass
+    return removed
+
+
 def write_parquet_atomic(frame: pd.DataFrame, path: Path, schema: pa.Schema) -> Path:
     """Write `frame` with an explicit schema (no type drift between partitions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path)
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:

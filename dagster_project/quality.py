@@ -24,11 +24,19 @@ def _sample(frame: pd.DataFrame, limit: int = 10) -> list[str]:
     return [f"{r.ticker} {r.trade_date}" for r in frame.head(limit).itertuples()]
 
 
+PRICE_FIELDS = ["open", "high", "low", "close", "adj_close"]
+
+
 def _rule_masks(frame: pd.DataFrame) -> dict[str, pd.Series]:
     tol = frame["close"].abs() * OHLC_TOLERANCE
+    # ±inf passes every comparison below (inf > 0; tol = inf hides any OHLC mismatch); NaN
+    # open/high/low/adj_close stay allowed (close-only bars, e.g. ASML in the case study).
+    prices = frame[[c for c in PRICE_FIELDS if c in frame.columns]].apply(pd.to_numeric, errors="coerce")
+    infinite = prices.isin([float("inf"), float("-inf")]).any(axis=1)
     lo_body = frame[["open", "close"]].min(axis=1)
     hi_body = frame[["open", "close"]].max(axis=1)
     return {
+        "price not finite": infinite,
         "close missing or not positive": ~(frame["close"] > 0),
         "open/high/low not positive": (frame["open"] <= 0) | (frame["high"] <= 0) | (frame["low"] <= 0),
         "low above open/close or high below open/close": (
@@ -80,13 +88,13 @@ def price_check_results(
                                  "(ticker, trade_date) is unique", len(dupes), _sample(dupes)))
     masks = _rule_masks(frame)
     for name, key, description in (
-        ("positive_prices", "open/high/low not positive", "open, high, low and close are > 0"),
+        ("positive_prices", "open/high/low not positive", "open, high, low and close are finite and > 0"),
         ("ohlc_consistent", "low above open/close or high below open/close", "low <= open, close <= high"),
         ("volume_non_negative", "volume negative", "volume >= 0"),
     ):
         mask = masks[key].fillna(False).astype(bool)
         if name == "positive_prices":
-            mask = mask | masks["close missing or not positive"]
+            mask = mask | masks["close missing or not positive"] | masks["price not finite"]
         bad = frame[mask]
         outcomes.append(CheckOutcome(name, bad.empty, description, len(bad), _sample(bad)))
 

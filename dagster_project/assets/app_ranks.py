@@ -86,8 +86,15 @@ def app_rank_snapshots(
             continue
         path = datasets.APP_RANKS.path(settings.lake_dir, day.isoformat())
         existing = lake.read_parquet(path) if path.exists() else None
+        if existing is not None:
+            # A snapshot captured again replaces the stored one as a whole. Deduplicating rows by
+            # SNAPSHOT_KEY instead would also silently drop a repeated rank *within* the new
+            # snapshot, which rank_unique_per_snapshot is there to catch.
+            fresh = set(zip(result.rows["captured_at"], result.rows["country"], result.rows["chart"]))
+            again = [key in fresh for key in zip(existing["captured_at"], existing["country"], existing["chart"])]
+            existing = existing[~pd.Series(again, index=existing.index, dtype=bool)]
         merged = pd.concat([f for f in (existing, result.rows) if f is not None], ignore_index=True)
-        merged = merged.drop_duplicates(SNAPSHOT_KEY, keep="last").sort_values(SNAPSHOT_KEY).reset_index(drop=True)
+        merged = merged.sort_values(SNAPSHOT_KEY).reset_index(drop=True)
         write_dataset(settings, datasets.APP_RANKS, merged, day.isoformat())
         written.append(merged)
     stored = pd.concat(written, ignore_index=True) if written else datasets.APP_RANKS.schema.empty_table().to_pandas()

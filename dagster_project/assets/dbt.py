@@ -1,6 +1,8 @@
 """dbt models as Dagster assets, on one lineage graph with the raw assets."""
 
 
+import datetime as dt
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +20,13 @@ DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT /
 DBT_PROJECT.prepare_if_dev()
 
 WAREHOUSE_POOL = "warehouse"
+
+# The job whose runs write price partitions; its runs rebuild fct_daily_market_cap
+# incrementally over their partitions (see dbt/models/marts/fct_daily_market_cap.sql).
+PRICE_JOB = "daily_pipeline"
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def dbt_executable() -> str:
@@ -40,13 +49,47 @@ class ShockWatchTranslator(DagsterDbtTranslator):
         )
 
 
+def price_window(job_name: str | None, tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """The sessions a daily_pipeline run wrote, from its tags: one partition or a range.
+
+    None for other jobs and for runs without partitions: dbt then rebuilds the market-cap
+    table from the whole lake (correct, only slower at scale).
+    """
+    if job_name != PRICE_JOB:
+        return None
+    if tags.get(RANGE_START_TAG) and tags.get(RANGE_END_TAG):
+        start, end = tags[RANGE_START_TAG], tags[RANGE_END_TAG]
+    elif tags.get(PARTITION_TAG):
+        start = end = tags[PARTITION_TAG]
+    else:
+        return None
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)  # keys are NYSE sessions
+    if first > last:
+        raise ValueError(f"partition range {start}..{end} runs backwards")
+    return first.isoformat(), last.isoformat()
+
+
+def dbt_build_args(window: tuple[str, str] | None) -> list[str]:
+    if window is None:
+        return ["build"]
+    return ["build", "--vars", json.dumps({"prices_start": window[0], "prices_end": window[1]})]
+
+
 TRANSLATOR = ShockWatchTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]):
-    """dbt build: staging views, marts tables and every dbt test (as asset checks)."""
+    """dbt build: staging views, marts tables and every dbt test (as asset checks).
+
+    A daily_pipeline run over sessions passes them as the price window, so
+    fct_daily_market_cap recomputes only those sessions (and the session after them);
+    any other run rebuilds it from the whole lake.
+    """
     placed = datasets.ensure_readable(settings.lake_dir)
     if placed:
         context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")
-    yield from dbt.cli(["build"], context=context).stream()
+    window = price_window(context.run.job_name, context.run.tags)
+    if window:
+        context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
+    yield from dbt.cli(dbt_build_args(window), context=context).stream()

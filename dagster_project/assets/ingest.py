@@ -204,6 +204,8 @@ def shares_outstanding(
     try:
         frame = sources.shares.fetch(tickers, start, end)
     except SharesFetchError as exc:
+        if exc.transient:  # rate limit, 5xx, timeout: the op's retry policy gets a slower second chance
+            raise
         raise Failure(description=str(exc), allow_retries=False) from exc
     uncovered = sorted(set(tickers) - set(frame["ticker"]))
     if uncovered:

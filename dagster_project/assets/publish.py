@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, ResourceParam, asset
 
+from dagster_project import lake
 from dagster_project.assets.dbt import WAREHOUSE_POOL
 from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.settings import Settings
@@ -33,6 +34,7 @@ def publish_warehouse(build_db: Path, analytics_db: Path) -> dict[str, int]:
     """
     if not build_db.exists():
         raise FileNotFoundError(f"no build warehouse at {build_db}: run dbt first")
+    lake.remove_stale_temp_files(analytics_db)  # copies a killed publish left behind
     tmp = analytics_db.with_name(f".{analytics_db.name}.{uuid.uuid4().hex}.tmp")
     counts: dict[str, int] = {}
     try:

@@ -190,18 +190,51 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(value: str | None, max_chars: int | None = None) -> str:
-    """Markup -> plain text: no tags, no script/style content, entities unescaped,
-    whitespace collapsed, at most `max_chars` characters (cut with an ellipsis)."""
-    if not value:
-        return ""
+# HTML elements (and comments) as they appear in text after one unescape: a feed that escaped
+# its markup twice (`&amp;lt;script&amp;gt;`) gives "<script>…</script>" as *text*. That is
+# still markup and is stripped too, as is any tag with an attribute (`<x onfocus=…>`); a "<"
+# that opens no HTML element ("AT&T < Verizon", "<done>") is text and stays.
+_HTML_MARKUP = re.compile(
+    r"<(?:!--|!\[CDATA\[|/?(?:a|abbr|applet|area|article|aside|audio|b|base|bdi|bdo|big|blink|blockquote|body|br|"
+    r"button|canvas|caption|center|cite|code|col|colgroup|data|dd|del|details|dfn|dialog|div|dl|dt|em|embed|"
+    r"fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr|html|i|iframe|img|input|"
+    r"ins|kbd|label|legend|li|link|main|map|mark|marquee|math|meta|meter|nav|noscript|object|ol|optgroup|"
+    r"option|output|p|param|picture|pre|progress|q|s|samp|script|section|select|slot|small|source|span|strike|"
+    r"strong|style|sub|summary|sup|svg|table|tbody|td|template|textarea|tfoot|th|thead|time|title|tr|track|tt|"
+    r"u|ul|var|video|wbr|xmp)(?=[\s/>]|$)|[a-z][\w:.-]*\s[^<>]*=)[^>]*>?",
+    re.IGNORECASE,
+)
+
+
+# C0/C1 control characters that are not whitespace (NUL, the ESC of terminal escape sequences,
+# DEL, ...): feedparser's lenient parser passes them through; they are no text an analyst should
+# see (or a terminal should run). Whitespace controls are collapsed with the other whitespace.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def _extract_text(value: str) -> str:
     parser = _TextExtractor()
     try:
-        parser.feed(str(value))
+        parser.feed(value)
         parser.close()
-        text = "".join(parser.parts)
+        return "".join(parser.parts)
     except Exception:  # noqa: BLE001 - HTMLParser is lenient; fall back to a crude strip
-        text = html.unescape(re.sub(r"<[^>]*>", " ", str(value)))
+        return html.unescape(re.sub(r"<[^>]*>", " ", value))
+
+
+def html_to_text(value: str | None, max_chars: int | None = None) -> str:
+    """Markup -> plain text: no tags, no script/style content, entities unescaped, control
+    characters dropped, whitespace collapsed, at most `max_chars` characters (cut with an
+    ellipsis). Markup escaped more than once is markup too (see _HTML_MARKUP)."""
+    if not value:
+        return ""
+    text = _extract_text(str(value))
+    for _ in range(3):
+        if not _HTML_MARKUP.search(text):
+            break
+        text = _extract_text(text)
+    text = _HTML_MARKUP.sub(" ", text)  # whatever is left, e.g. an unclosed "<img src=x onerror=…"
+    text = _CONTROL.sub("", text)
     text = re.sub(r"\s+", " ", text).strip()
     if max_chars is not None and len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"

@@ -13,6 +13,10 @@ yfinance quirks handled here and nowhere else:
   the cause is named ("ReadTimeout(...)") and classified as transient.
 - yfinance upper-cases symbols but does not strip them, and reports rows under the upper-cased
   symbol: requested tickers are normalised (strip, upper, de-duplicated) before the call.
+- an HTTP 5xx on the bars request is not raised either: yfinance parses the error body and
+  reports "possibly delisted; no price data found", i.e. a permanent failure. We record the
+  status of every Yahoo response (`yahoo_http_errors`) and add it to the ticker's cause, so
+  an outage is named ("HTTP 503 ...") and classified as transient.
 """
 
 from __future__ import annotations
@@ -123,7 +127,9 @@ def _errors_for(ticker: str, lines: list[str]) -> str:
     return "; ".join(hits)[:300] or "no rows returned"
 
 
-_TRANSIENT_WORDS = ("ratelimit", "rate limit", "too many requests", "timed out", "timeout", "connection")
+# "currently down": yfinance's YFDataException for Yahoo's "Will be right back" outage page.
+_TRANSIENT_WORDS = ("ratelimit", "rate limit", "too many requests", "timed out", "timeout", "connection",
+                    "currently down")
 # Status codes as whole words: a bare substring test also matched "500" inside epoch seconds,
 # crumbs and URLs that yfinance puts in its log lines.
 _TRANSIENT_STATUS = re.compile(r"(?<![\w.])(429|500|502|503|504)(?!\w|\.\d)")
@@ -163,6 +169,40 @@ def yfinance_exceptions_shown() -> Iterator[None]:
         yield
     finally:
         yf.config.debug.hide_exceptions = saved
+
+
+@contextmanager
+def yahoo_http_errors() -> Iterator[list[tuple[str, int]]]:
+    """Record (url, status) of every Yahoo response with a status >= 400 during the block.
+
+    yfinance swallows error statuses (it parses the error body and reports missing data, or
+    fails on a KeyError); this keeps the status so our messages can name it. It wraps
+    `YfData._make_request`, through which every yfinance request goes.
+    """
+    from yfinance.data import YfData
+
+    real = YfData._make_request
+    seen: list[tuple[str, int]] = []
+
+    def recording(self, url, *args, **kwargs):
+        response = real(self, url, *args, **kwargs)
+        status = getattr(response, "status_code", 0) or 0
+        if status >= 400:
+            seen.append((str(url).split("?")[0], status))
+        return response
+
+    YfData._make_request = recording
+    try:
+        yield seen
+    finally:
+        YfData._make_request = real
+
+
+def http_errors_for(symbol: str, errors: list[tuple[str, int]], path: str) -> str:
+    """"HTTP 503 for 'AVGO' from <url>" for the error statuses of `symbol`'s `path` requests."""
+    hits = dict.fromkeys(f"HTTP {status} for '{symbol}' from {url}" for url, status in errors
+                         if path in url and url.rsplit("/", 1)[-1].upper() == symbol)
+    return "; ".join(hits)
 
 
 def forget_yfinance_responses() -> None:
@@ -238,7 +278,7 @@ class YFinancePriceSource:
         yf_logger = logging.getLogger("yfinance")
         yf_logger.addHandler(handler)
         try:
-            with yfinance_exceptions_shown():
+            with yfinance_exceptions_shown(), yahoo_http_errors() as statuses:
                 frame = yf.download(
                     tickers, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
                     auto_adjust=False, actions=True, progress=False, threads=False,
@@ -248,4 +288,5 @@ class YFinancePriceSource:
         finally:
             yf_logger.removeHandler(handler)
         rows = normalise_download(frame, pd.Timestamp.now(tz="UTC"))
-        return rows[rows["ticker"].isin(tickers)], handler.lines
+        lines = handler.lines + [line for t in tickers if (line := http_errors_for(t, statuses, "/v8/finance/chart/"))]
+        return rows[rows["ticker"].isin(tickers)], lines

@@ -15,6 +15,9 @@ yfinance 1.7 specifics (see tests/sources/test_shares_live.py):
   yfinance's exceptions shown (see prices.yfinance_exceptions_shown).
 - past-dated fundamentals requests go through yfinance's response cache; it is cleared before
   a retry so the retry asks Yahoo again (see prices.forget_yfinance_responses).
+- an HTTP 5xx on the fundamentals request surfaces as `KeyError: 'timeseries'` (yfinance
+  parses the error body); the status is recorded (prices.yahoo_http_errors) and named in the
+  cause, so an outage reads "HTTP 503 ..." and is classified as transient.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import pyarrow as pa
 
 from dagster_project.sources.prices import (
     forget_yfinance_responses,
+    http_errors_for,
     looks_transient,
     normalise_tickers,
+    yahoo_http_errors,
     yfinance_exceptions_shown,
 )
 from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
@@ -74,7 +79,12 @@ def normalise_shares_full(ticker: str, series: pd.Series | None, fetched_at: pd.
     if series is None or len(series) == 0:
         return pd.DataFrame(columns=SHARES_COLUMNS)
     frame = pd.DataFrame({"as_of_date": pd.to_datetime(series.index).date, "shares": series.values})
-    frame = frame[pd.to_numeric(frame["shares"], errors="coerce") > 0]
+    usable = pd.to_numeric(frame["shares"], errors="coerce") > 0
+    if not usable.all():
+        bad = frame[~usable]
+        log.warning("%s: dropped %d share count(s) that are not positive numbers: %s", ticker, len(bad),
+                    ", ".join(f"{d} ({v!r})" for d, v in zip(bad["as_of_date"], bad["shares"]))[:300])
+    frame = frame[usable]
     # Several counts on one date: keep the last reported one.
     frame = frame.groupby("as_of_date", as_index=False).last()
     frame["ticker"] = ticker
@@ -122,17 +132,23 @@ class YFinanceSharesSource:
         delays = backoff_delays(self.attempts, self.base_delay_s)
         for attempt in range(self.attempts):
             try:
-                with yfinance_exceptions_shown():  # else a timeout reads as "no count" (None)
+                # exceptions shown, else a timeout reads as "no count" (None); statuses recorded,
+                # else a 5xx reads as KeyError
+                with yfinance_exceptions_shown(), yahoo_http_errors() as statuses:
                     return self._fetch_once(yf.Ticker(ticker, session=self.session), ticker, start, end)
             except _NoShareCount:
                 raise
             except Exception as exc:  # noqa: BLE001
+                http = http_errors_for(ticker, statuses, "/fundamentals-timeseries/")
+                if http and not isinstance(exc, SharesFetchError):
+                    exc = SharesFetchError(f"{http} ({type(exc).__name__}: {exc})", tickers=[ticker],
+                                           transient=looks_transient(http))
                 response = getattr(exc, "response", None)
                 if getattr(response, "status_code", None) == 404:  # Yahoo does not know the symbol
                     where = str(getattr(response, "url", "")).split("?")[0]
                     raise _NoShareCount(f"{ticker}: HTTP 404 from {where}", tickers=[ticker]) from exc
                 if attempt == self.attempts - 1:
-                    raise
+                    raise exc
                 log.warning("shares %s attempt %d failed (%s); retrying", ticker, attempt + 1, exc)
                 forget_yfinance_responses()
                 self.sleep(delays[attempt])

@@ -1,0 +1,216 @@
+"""fct_daily_market_cap rebuilt incrementally over a daily_pipeline run's sessions.
+
+The rule under test (dbt/models/marts/fct_daily_market_cap.sql, docs/PERFORMANCE.md):
+a run over sessions [start, end] recomputes the rows of those sessions plus each ticker's
+next session (whose prev_close, pct_change and market_cap_change_usd depend on the last
+close of the window), reading the previous session from the lake; share counts that differ
+from the ones the table was built with widen the window. The result equals a full rebuild.
+"""
+
+import os
+import subprocess
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import DagsterInstance
+
+from dagster_project.assets.dbt import dbt_build_args, dbt_executable, price_window
+from dagster_project.definitions import build_definitions
+from dagster_project.settings import REPO_ROOT, load_settings
+from tests.pipeline import query, run_pipeline
+
+SLICE = ("2025-01-21", "2025-01-31")
+SESSION, NEXT_SESSION = "2025-01-28", "2025-01-29"
+ROWS_SQL = "select * from marts.fct_daily_market_cap order by ticker, trade_date"
+COLUMNS = ["ticker", "trade_date", "close", "prev_close", "pct_change", "shares_outstanding", "market_cap_usd",
+           "market_cap_change_usd", "price_basis", "shares_as_of_date", "shares_measure"]
+
+
+def run_partition(defs, partition: str):
+    """One session through daily_pipeline, as a schedule or a UI launch of one partition runs it."""
+    return defs.resolve_job_def("daily_pipeline").execute_in_process(
+        instance=DagsterInstance.ephemeral(), partition_key=partition, raise_on_error=False)
+
+
+def published(settings) -> pd.DataFrame:
+    return pd.DataFrame(query(settings.analytics_db, ROWS_SQL), columns=COLUMNS)
+
+
+def full_rebuild(settings) -> pd.DataFrame:
+    """The same model built from scratch over the same lake (no window: dbt rebuilds the table)."""
+    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(settings.data_dir), DO_NOT_TRACK="1")
+    target = settings.data_dir / "dbt_full_rebuild"
+    subprocess.run(
+        [dbt_executable(), "run", "--select", "+fct_daily_market_cap", "--full-refresh",
+         "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target), "--quiet"],
+        cwd=REPO_ROOT / "dbt", env=env, check=True)
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        return pd.DataFrame(con.execute(ROWS_SQL).fetchall(), columns=COLUMNS)
+
+
+def edit_case_study(case_dir, file: str, change) -> None:
+    frame = pd.read_csv(case_dir / file, dtype=str)
+    change(frame).to_csv(case_dir / file, index=False)
+
+
+def corrected_session(bars: pd.DataFrame) -> pd.DataFrame:
+    day = bars["trade_date"] == SESSION
+    for column in ("open", "high", "low", "close", "adj_close"):
+        bars.loc[day, column] = (bars.loc[day, column].astype(float) * 1.01).round(4).astype(str)
+    return bars
+
+
+@pytest.fixture
+def settings(replay_settings, case_study_copy, monkeypatch):
+    monkeypatch.setenv("SHOCKWATCH_CASE_STUDY_DIR", str(case_study_copy))
+    return load_settings()
+
+
+def test_the_window_comes_from_daily_pipeline_partition_tags():
+    assert price_window("daily_pipeline", {"dagster/partition": "2025-01-28"}) == ("2025-01-28", "2025-01-28")
+    assert price_window("daily_pipeline", {"dagster/asset_partition_range_start": "2024-01-02",
+                                           "dagster/asset_partition_range_end": "2025-06-30"}) == ("2024-01-02", "2025-06-30")
+    assert price_window("news_pipeline", {"dagster/partition": "2025-01-28"}) is None
+    assert price_window("daily_pipeline", {}) is None
+    assert dbt_build_args(None) == ["build"]
+    assert dbt_build_args(("2025-01-28", "2025-01-28")) == [
+        "build", "--vars", '{"prices_start": "2025-01-28", "prices_end": "2025-01-28"}']
+    with pytest.raises(ValueError):
+        price_window("daily_pipeline", {"dagster/partition": "28/01/2025"})
+
+
+def test_a_corrected_close_recomputes_its_session_and_the_next_one(settings, case_study_copy):
+    defs = build_definitions(settings)
+    assert run_pipeline(defs, *SLICE).success
+    before = published(settings)
+
+    # The vendor corrects every bar of one session (+1%); only that partition is re-run.
+    edit_case_study(case_study_copy, "prices_daily.csv", corrected_session)
+    assert run_partition(build_definitions(settings), SESSION).success
+    after = published(settings)
+
+    assert len(after) == len(before) == 17 * 9
+    changed = (before != after) & ~(before.isna() & after.isna())
+    changed_rows = after[changed.any(axis=1)]
+    assert set(changed_rows["trade_date"].astype(str)) == {SESSION, NEXT_SESSION}
+    assert len(changed_rows) == 2 * 17
+    # the corrected session: its close and everything derived from it
+    day = after[after["trade_date"].astype(str) == SESSION].set_index("ticker")
+    old_day = before[before["trade_date"].astype(str) == SESSION].set_index("ticker")
+    assert day["close"].tolist() == pytest.approx((old_day["close"] * 1.01).round(4).tolist())
+    assert day.loc["NVDA", "prev_close"] == 118.42  # the previous session, read from the lake
+    # the next session compares with the corrected close
+    nxt = after[after["trade_date"].astype(str) == NEXT_SESSION].set_index("ticker")
+    assert nxt["prev_close"].tolist() == day["close"].tolist()
+    assert nxt["close"].tolist() == before[before["trade_date"].astype(str) == NEXT_SESSION]["close"].tolist()
+    # columns of the next session that do not depend on the previous close are untouched
+    old_next = before[before["trade_date"].astype(str) == NEXT_SESSION].set_index("ticker")
+    assert nxt["market_cap_usd"].equals(old_next["market_cap_usd"])
+
+    pd.testing.assert_frame_equal(after, full_rebuild(settings))
+
+
+def test_a_window_run_reads_only_its_sessions(settings):
+    """Drift planted outside the window (a lake file changed behind the pipeline's back) is
+    not picked up by a one-session run, and is by a full rebuild: the run really was windowed."""
+    defs = build_definitions(settings)
+    assert run_pipeline(defs, *SLICE).success
+    path = settings.lake_dir / "prices" / "trade_date=2025-01-22" / "data.parquet"
+    planted = pd.read_parquet(path)
+    planted["close"] = planted["close"] + 1
+    planted.to_parquet(path, index=False)
+
+    assert run_partition(defs, SESSION).success
+    after = published(settings)
+    drifted = after[after["trade_date"].astype(str) == "2025-01-22"].set_index("ticker")["close"]
+    assert (drifted.to_numpy() + 1 == planted.set_index("ticker").loc[drifted.index, "close"].to_numpy()).all()
+
+    rebuilt = full_rebuild(settings)
+    assert (rebuilt[rebuilt["trade_date"].astype(str) == "2025-01-22"]["close"].to_numpy()
+            == planted.sort_values("ticker")["close"].to_numpy()).all()
+
+
+def test_a_share_count_filed_before_the_window_widens_it(settings, case_study_copy):
+    defs = build_definitions(settings)
+    assert run_pipeline(defs, *SLICE).success
+    before = published(settings)
+
+    # A (made-up) NVDA count that became public on 2025-01-23, before the session re-run on
+    # the 31st: the daily run re-reads the shares, sees the change and recomputes from the 23rd.
+    edit_case_study(case_study_copy, "shares_outstanding.csv", lambda f: pd.concat([f, pd.DataFrame([{
+        "ticker": "NVDA", "as_of_date": "2025-01-20", "filing_date": "2025-01-23", "shares": "25000000000",
+        "measure": "cover_page_shares_outstanding", "source_document": "synthetic test row"}])]))
+    assert run_partition(build_definitions(settings), "2025-01-31").success
+    after = published(settings)
+
+    nvda = after[after["ticker"] == "NVDA"].assign(day=lambda f: f["trade_date"].astype(str)).set_index("day")
+    assert nvda.loc["2025-01-22", "shares_outstanding"] == 24_490_000_000
+    assert (nvda.loc["2025-01-23":"2025-01-31", "shares_outstanding"] == 25_000_000_000).all()
+    changed = after[((before != after) & ~(before.isna() & after.isna())).any(axis=1)]
+    assert set(changed["ticker"]) == {"NVDA"}
+    pd.testing.assert_frame_equal(after, full_rebuild(settings))
+
+
+# ------------------------------------------------------------------ awkward changes, dbt only
+
+def _dbt(data_dir, *args):
+    """dbt from the project folder, on `data_dir`, into a target path of its own."""
+    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(data_dir), DO_NOT_TRACK="1")
+    target = data_dir / "target"
+    subprocess.run([dbt_executable(), "run", "--select", "+fct_daily_market_cap", "--profiles-dir", ".", "--quiet",
+                    "--target-path", str(target), "--log-path", str(target), *args],
+                   cwd=REPO_ROOT / "dbt", env=env, check=True)
+
+
+def _rows(db) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(ROWS_SQL).fetchall()
+
+
+def test_window_runs_equal_full_rebuilds_on_awkward_lakes(tmp_path):
+    """A ticker that leaves a session, one that leaves 30 sessions (a gap right before and
+    right after later windows), and a new ticker: each window run gives the rows a full
+    rebuild gives. (Each change goes through a window covering it: the rule.)"""
+    from bench.synthetic_lake import generate
+    from dagster_project import datasets
+    from dagster_project import lake as lake_module
+
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    generate(inc, tickers=12, years=1, quiet=True)
+    (full / "warehouse").mkdir(parents=True)
+    (inc / "warehouse").mkdir()
+    (full / "lake").symlink_to(inc / "lake")
+    lake = inc / "lake"
+    sessions = sorted(p.name.split("=")[1] for p in (lake / "prices").glob("trade_date=*"))
+
+    def edit(day, change):
+        path = datasets.PRICES.path(lake, day)
+        frame = change(pd.read_parquet(path))
+        lake_module.write_parquet_atomic(frame, path, datasets.PRICES.schema)
+
+    def window_run_equals_full_rebuild(start, end):
+        _dbt(inc, "--vars", f'{{"prices_start": "{start}", "prices_end": "{end}"}}')
+        _dbt(full)
+        assert _rows(inc / "warehouse" / "build.duckdb") == _rows(full / "warehouse" / "build.duckdb")
+
+    _dbt(inc)  # the first build
+
+    # SYN00003 leaves one session (removed from the watchlist, the partition re-run)
+    edit(sessions[100], lambda f: f[f["ticker"] != "SYN00003"])
+    window_run_equals_full_rebuild(sessions[100], sessions[100])
+
+    # SYN00004 leaves 30 sessions (re-run as one range); then windows right before and right
+    # after that gap find its next / previous row only across the whole lake
+    for day in sessions[150:180]:
+        edit(day, lambda f: f[f["ticker"] != "SYN00004"])
+    window_run_equals_full_rebuild(sessions[150], sessions[179])
+    edit(sessions[149], lambda f: f.assign(close=f["close"] + 1))
+    window_run_equals_full_rebuild(sessions[149], sessions[149])
+    edit(sessions[180], lambda f: f.assign(close=f["close"] + 1))
+    window_run_equals_full_rebuild(sessions[180], sessions[180])
+
+    # a new ticker in the last three sessions
+    for day in sessions[-3:]:
+        edit(day, lambda f: pd.concat([f, f[f["ticker"] == "SYN00001"].assign(ticker="NEW01")]))
+    window_run_equals_full_rebuild(sessions[-3], sessions[-1])
