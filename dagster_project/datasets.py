@@ -35,6 +35,11 @@ class Dataset:
         """The Parquet schema as Dagster shows it on the asset page."""
         return TableSchema(columns=[TableColumn(f.name, str(f.type)) for f in self.schema])
 
+    def asset_args(self) -> dict:
+        """What every raw asset writing this dataset declares: its group, kinds and schema."""
+        return {"group_name": "ingest", "kinds": {"python", "parquet"},
+                "metadata": {"dagster/column_schema": self.column_schema()}}
+
     def path(self, lake_dir: Path, key: str | None = None) -> Path:
         if self.partition_column is None:
             return lake.dataset_path(lake_dir, self.name)

@@ -35,9 +35,7 @@ APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.HIGHLIGHT_APPS.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.HIGHLIGHT_APPS.asset_args(),
     description="Apps the analysts follow across charts (watchlist.yml `highlight_apps`): app id and display name.",
 )
 def highlight_apps(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
@@ -48,9 +46,7 @@ def highlight_apps(settings: ResourceParam[Settings], watchlist: ResourceParam[W
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.APP_RANKS.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.APP_RANKS.asset_args(),
     partitions_def=app_rank_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     freshness_policy=APP_RANK_FRESHNESS,

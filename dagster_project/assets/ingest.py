@@ -65,9 +65,7 @@ def write_dataset(settings: Settings, dataset: datasets.Dataset, frame: pd.DataF
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.COMPANIES.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.COMPANIES.asset_args(),
     description="The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag.",
 )
 def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
@@ -81,9 +79,7 @@ def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchl
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.ENTITIES.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.ENTITIES.asset_args(),
     description=(
         "Entities news is tagged with (watchlist companies and the `actors` of watchlist.yml), "
         "one row per alias, with the whole-word pattern dbt matches headlines against."
@@ -97,9 +93,7 @@ def entities(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchli
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.PRICES.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.PRICES.asset_args(),
     partitions_def=trading_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     retry_policy=LIVE_FETCH_RETRY,
@@ -179,9 +173,7 @@ def prices(
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.SHARES.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.SHARES.asset_args(),
     retry_policy=LIVE_FETCH_RETRY,
     freshness_policy=PRICES_FRESHNESS,
     check_specs=[AssetCheckSpec("positive_unique_share_counts", asset="shares_outstanding", blocking=True)],

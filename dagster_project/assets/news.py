@@ -43,9 +43,7 @@ def merge_day(existing: pd.DataFrame | None, fetched: pd.DataFrame) -> pd.DataFr
 
 
 @asset(
-    metadata={"dagster/column_schema": datasets.NEWS_ITEMS.column_schema()},
-    group_name="ingest",
-    kinds={"python", "parquet"},
+    **datasets.NEWS_ITEMS.asset_args(),
     partitions_def=news_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     freshness_policy=NEWS_FRESHNESS,
