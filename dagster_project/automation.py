@@ -20,11 +20,14 @@ from dagster import (
     RunFailureSensorContext,
     RunRequest,
     ScheduleEvaluationContext,
+    SensorEvaluationContext,
     SkipReason,
     run_failure_sensor,
     schedule,
+    sensor,
 )
 
+from dagster_project.run_workers import reclaim_slots_of_dead_runs
 from dagster_project.trading_calendar import is_session
 
 log = logging.getLogger(__name__)
@@ -137,5 +140,20 @@ def alert_on_run_failure(context: RunFailureSensorContext):
             context.log.error(f"could not post the alert to SHOCKWATCH_ALERT_WEBHOOK: {exc}")
 
 
+@sensor(
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Fails runs whose process was killed and frees the `warehouse` pool slot they held, "
+        "so the next run does not wait forever (see dagster_project/run_workers.py)."
+    ),
+)
+def reclaim_slots_of_killed_runs(context: SensorEvaluationContext):
+    reclaimed = reclaim_slots_of_dead_runs(context.instance, log=context.log)
+    if reclaimed:
+        return SkipReason(f"freed the pool slots of killed runs {', '.join(reclaimed)}")
+    return SkipReason("no killed run holds a pool slot")
+
+
 SCHEDULES = [prices_after_close, news_every_six_hours, app_ranks_every_four_hours]
-SENSORS = [alert_on_run_failure]
+SENSORS = [alert_on_run_failure, reclaim_slots_of_killed_runs]

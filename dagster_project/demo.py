@@ -12,6 +12,7 @@ import time
 import duckdb
 from dagster import DagsterInstance
 
+from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_id
 from dagster_project.settings import load_settings
 
 # (job, first partition, last partition): the family jobs run in this order, prices last,
@@ -53,6 +54,27 @@ def timeline(analytics_db) -> list[tuple]:
     return _query(analytics_db, TIMELINE_SQL)
 
 
+def run_job(defs, instance: DagsterInstance, job_name: str, first: str, last: str, trigger: str):
+    """One in-process run of a job over a partition range, as ONE run.
+
+    First frees the pool slots of earlier runs on this instance whose process was killed
+    (dagster_project/run_workers.py): they would otherwise hold the `warehouse` pool forever.
+    """
+    for run_id in reclaim_slots_of_dead_runs(instance):
+        print(f"Run {run_id} was killed before it finished: marked failed, its pool slot freed.", flush=True)
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+            "shockwatch/trigger": trigger,
+            WORKER_TAG: worker_id(),
+        },
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=False,
+    )
+
+
 def main() -> int:
     settings = load_settings()
     if settings.source_mode != "replay":
@@ -65,16 +87,7 @@ def main() -> int:
     started = time.monotonic()
     for job_name, first, last in CASE_STUDY_RUNS:
         print(f"Running {job_name} for {first}..{last} (replay, one run)…", flush=True)
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": last,
-                "shockwatch/trigger": "make demo",
-            },
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
-        )
+        result = run_job(defs, instance, job_name, first, last, trigger="make demo")
         if not result.success:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             print(f"{job_name} failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)

@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, ResourceParam
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project import datasets
+from dagster_project.run_workers import record_worker
 from dagster_project.settings import REPO_ROOT, Settings
 
 DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT / "dbt")
@@ -86,6 +87,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
     fct_daily_market_cap recomputes only those sessions (and the session after them);
     any other run rebuilds it from the whole lake.
     """
+    record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
     placed = datasets.ensure_readable(settings.lake_dir)
     if placed:
         context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")

@@ -1,7 +1,7 @@
 """A pipeline run for the crash tests, in a process of its own: `python -m tests.reliability.crash_child SPEC`.
 
 SPEC is JSON: {"runs": [[job, first_partition, last_partition], ...], "fault": null | {...}}. The
-runs are what `make demo` does (execute_in_process, one run per job and range), against the
+runs are what `make demo` does (`demo.run_job`: one in-process run per job and range), against the
 data dir of SHOCKWATCH_DATA_DIR in replay mode, on an ephemeral Dagster instance (or the
 persistent one of DAGSTER_HOME when that is set).
 
@@ -146,6 +146,7 @@ def main(spec: dict) -> int:
     from dagster import DagsterInstance
 
     from dagster_project.definitions import build_definitions
+    from dagster_project.demo import run_job
     from dagster_project.settings import load_settings
 
     if spec.get("fault"):
@@ -156,11 +157,7 @@ def main(spec: dict) -> int:
     print(f"CHILD-READY pgid={os.getpgrp()}", flush=True)
     for job, first, last in spec["runs"]:
         print(f"RUN-START {job} {first}..{last}", flush=True)
-        result = defs.resolve_job_def(job).execute_in_process(
-            instance=instance,
-            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-            raise_on_error=False,
-        )
+        result = run_job(defs, instance, job, first, last, trigger="crash test")
         print(f"RUN-END {job} {'ok' if result.success else 'failed'}", flush=True)
         if not result.success:
             return 1

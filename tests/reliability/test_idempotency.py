@@ -11,8 +11,8 @@ Proven after the second pass:
   fetch's wall clock);
 - every mart of the published warehouse is row-for-row identical (count and an md5 over the
   sorted rows of each table), and so is every published staging relation (fetched_at aside);
-  marts of sums of doubles (fct_theme_daily) are held to 1e-12 relative, and bit for bit in
-  a separate (xfail) test: the sums follow the row order, which a run does not fix;
+  that includes the sums over tickers of fct_theme_daily, bit for bit, although a run does not
+  fix the order rows are added in (the exact_sum macro);
 - no mart has a duplicated key (the grain each mart declares in _marts.yml).
 """
 
@@ -27,7 +27,7 @@ from dagster_project.definitions import build_definitions
 from dagster_project.demo import CASE_STUDY_RUNS
 from dagster_project.settings import load_settings
 from dagster_project.trading_calendar import nyse
-from tests.pipeline import query, run_pipeline, step_outcomes
+from tests.pipeline import run_pipeline, step_outcomes
 from tests.reliability.helpers import (
     REQUIRED_MARTS,
     RUN_TIME_COLUMNS,
@@ -57,14 +57,6 @@ def _inodes(lake_dir) -> dict[str, int]:
     return {str(p.relative_to(lake_dir)): p.stat().st_ino for p in lake_dir.rglob("*.parquet")}
 
 
-def _rows(db, table: str) -> list[tuple]:
-    return sorted(query(db, f"select * from marts.{table}"), key=repr)
-
-
-# Marts holding sums of doubles over several tickers: DuckDB adds them in the order the rows
-# come, so they are compared to 1e-12 relative here and bit for bit in the xfail test below.
-FLOAT_SUM_MARTS = ("fct_theme_daily",)
-
 
 @dataclass
 class Pass:
@@ -73,7 +65,6 @@ class Pass:
     staging: dict
     lake: dict
     inodes: dict
-    float_rows: dict
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +83,7 @@ def passes(tmp_path_factory):
             materialized = _one_pass(defs, instance)
             done.append(Pass(materialized, warehouse_fingerprints(db),
                              warehouse_fingerprints(db, "staging", exclude=RUN_TIME_COLUMNS),
-                             lake_snapshot(lake), _inodes(lake), {t: _rows(db, t) for t in FLOAT_SUM_MARTS}))
+                             lake_snapshot(lake), _inodes(lake)))
     return done[0], done[1], settings
 
 
@@ -122,22 +113,7 @@ def test_the_published_marts_are_identical_row_for_row(passes):
     first, second, settings = passes
     assert REQUIRED_MARTS <= set(first.marts)
     assert first.marts["fct_daily_market_cap"][0] == 17 * 374
-    exact = {t: f for t, f in first.marts.items() if t not in FLOAT_SUM_MARTS}
-    assert {t: f for t, f in second.marts.items() if t not in FLOAT_SUM_MARTS} == exact
-    for table in FLOAT_SUM_MARTS:
-        assert second.marts[table][0] == first.marts[table][0]
-        for a, b in zip(first.float_rows[table], second.float_rows[table], strict=True):
-            assert len(a) == len(b) and all(
-                x == pytest.approx(y, rel=1e-12) if isinstance(x, float) else x == y for x, y in zip(a, b)), (a, b)
+    assert "fct_theme_daily" in first.marts
+    assert second.marts == first.marts
     assert second.staging == first.staging
     assert duplicated_keys(settings.analytics_db) == {}
-
-
-@pytest.mark.xfail(strict=False, reason=(
-    "BUG (dbt/models/marts/fct_theme_daily.sql, not in this suite's files): sum() over doubles follows the "
-    "physical row order of fct_daily_market_cap, which changes between runs (e.g. after an incremental "
-    "merge), so total_market_cap_usd / market_cap_change_usd differ in the last bits (~0.001 USD on "
-    "trillions) between two identical runs. Use sum(... order by ticker) or sum exact decimals."))
-def test_float_sums_are_bit_for_bit_identical(passes):
-    first, second, _ = passes
-    assert {t: second.marts[t] for t in FLOAT_SUM_MARTS} == {t: first.marts[t] for t in FLOAT_SUM_MARTS}

@@ -25,9 +25,9 @@ daily as (
 select
     theme,
     trade_date,
-    sum(market_cap_usd) as total_market_cap_usd,
-    sum(market_cap_change_usd) as market_cap_change_usd,
-    sum(market_cap_change_usd) / nullif(sum(comparable_prev_market_cap_usd), 0) as pct_change,
+    {{ exact_sum('market_cap_usd') }} as total_market_cap_usd,
+    {{ exact_sum('market_cap_change_usd') }} as market_cap_change_usd,
+    {{ exact_sum('market_cap_change_usd') }} / nullif({{ exact_sum('comparable_prev_market_cap_usd') }}, 0) as pct_change,
     count(market_cap_usd) as tickers_counted,
     count(market_cap_change_usd) as tickers_compared
 from daily
