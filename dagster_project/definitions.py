@@ -28,21 +28,28 @@ ASSETS = [
 # fresh, fully checked warehouse, and one family's outage never holds back another's data.
 WAREHOUSE = AssetSelection.assets(warehouse_models) | AssetSelection.assets(analytics_warehouse)
 
+# The raw assets each family's job ingests before the shared dbt build and publish.
+RAW_ASSETS = {
+    "daily_pipeline": [companies, prices, shares_outstanding],
+    "news_pipeline": [entities, news_items],
+    "app_rank_pipeline": [highlight_apps, app_rank_snapshots],
+}
+
 daily_pipeline = define_asset_job(
     "daily_pipeline",
-    selection=AssetSelection.assets(companies, prices, shares_outstanding) | WAREHOUSE,
+    selection=AssetSelection.assets(*RAW_ASSETS["daily_pipeline"]) | WAREHOUSE,
     partitions_def=trading_day_partitions,
     description="Prices and shares for NYSE sessions (and the watchlist's companies), then dbt and publish.",
 )
 news_pipeline = define_asset_job(
     "news_pipeline",
-    selection=AssetSelection.assets(entities, news_items) | WAREHOUSE,
+    selection=AssetSelection.assets(*RAW_ASSETS["news_pipeline"]) | WAREHOUSE,
     partitions_def=news_day_partitions,
     description="News feeds for calendar days (UTC) and the entities they are tagged with, then dbt and publish.",
 )
 app_rank_pipeline = define_asset_job(
     "app_rank_pipeline",
-    selection=AssetSelection.assets(highlight_apps, app_rank_snapshots) | WAREHOUSE,
+    selection=AssetSelection.assets(*RAW_ASSETS["app_rank_pipeline"]) | WAREHOUSE,
     partitions_def=app_rank_day_partitions,
     description="App Store chart snapshots for calendar days (UTC), then dbt and publish.",
 )

@@ -176,6 +176,15 @@ footer { color: #6c757d; font-size: 12px; margin-top: 28px; }
 """
 
 
+def report_chart(data: ReportData, title: str) -> str:
+    """The watchlist's daily market-cap change (bars), its top movers (lines) and the events."""
+    return market_cap_change_svg(
+        [(d, TOTAL, v) for d, v, _ in data.totals] + list(data.movers),
+        [(e.event_date, f"[{e.event_type}] {e.entities}: {e.title}", e.event_type) for e in data.events],
+        start=data.start, end=data.end, title=title,
+    )
+
+
 def render_report(data: ReportData) -> str:
     window = f"{data.start:%d %b %Y} – {data.end:%d %b %Y}"
     cards = []
@@ -196,11 +205,8 @@ def render_report(data: ReportData) -> str:
     cards.append(_card("Events", str(len(data.events)),
                        ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items() if n)))
 
-    chart = market_cap_change_svg(
-        [(d, TOTAL, v) for d, v, _ in data.totals] + list(data.movers),
-        [(e.event_date, f"[{e.event_type}] {e.entities}: {e.title}", e.event_type) for e in data.events],
-        start=data.start, end=data.end,
-        title="Market-cap change per day, USD billions; numbered markers are the events in the table below",
+    chart = report_chart(
+        data, "Market-cap change per day, USD billions; numbered markers are the events in the table below"
     )
 
     loss_rows = "".join(

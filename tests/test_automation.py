@@ -50,7 +50,7 @@ def test_definitions_carry_the_schedules_and_the_failure_sensor(replay_settings)
         "news_every_six_hours": "news_pipeline",
         "app_ranks_every_four_hours": "app_rank_pipeline",
     }
-    assert [s.name for s in defs.sensors] == ["alert_on_run_failure"]
+    assert [s.name for s in defs.sensors] == ["alert_on_run_failure", "reclaim_slots_of_killed_runs"]
 
 
 def test_failed_run_is_logged_and_posted_to_the_webhook(replay_settings, httpserver, monkeypatch):

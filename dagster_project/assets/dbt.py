@@ -3,6 +3,7 @@
 
 import datetime as dt
 import json
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, ResourceParam
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project import datasets
+from dagster_project.assets.dbt_metadata import with_model_metadata
 from dagster_project.run_workers import record_worker
 from dagster_project.settings import REPO_ROOT, Settings
 
@@ -70,6 +72,22 @@ def price_window(job_name: str | None, tags: Mapping[str, str]) -> tuple[str, st
     return first.isoformat(), last.isoformat()
 
 
+KEEP_INVOCATION_TARGETS = 10
+
+
+def prune_invocation_targets(target_dir: Path, keep: int = KEEP_INVOCATION_TARGETS) -> list[Path]:
+    """Delete all but the newest `keep` per-invocation folders dagster-dbt leaves in dbt/target.
+
+    Each invocation writes its own copy of the manifest, compiled SQL and run_results.json
+    (~6 MB) into target/warehouse_models-<run>-<id>; nothing removes them, so a scheduled
+    deployment would fill its disk. The newest few stay for debugging a recent run.
+    """
+    folders = sorted(target_dir.glob("warehouse_models-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folders[keep:]
+
+
 def dbt_build_args(window: tuple[str, str] | None) -> list[str]:
     if window is None:
         return ["build"]
@@ -94,4 +112,8 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settin
     window = price_window(context.run.job_name, context.run.tags)
     if window:
         context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
-    yield from dbt.cli(dbt_build_args(window), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(window), context=context)
+    try:
+        yield from with_model_metadata(invocation.stream(), settings.build_db, invocation.manifest, window, context.log)
+    finally:
+        prune_invocation_targets(invocation.target_path.parent)

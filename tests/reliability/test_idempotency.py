@@ -42,7 +42,7 @@ pytestmark = pytest.mark.slow
 def _one_pass(defs, instance) -> dict[str, set[str]]:
     """Run the case study's jobs once; return, per raw asset, the partitions it materialized."""
     materialized: dict[str, set[str]] = {}
-    for job, first, last in CASE_STUDY_RUNS:
+    for job, first, last, _ in CASE_STUDY_RUNS:
         result = run_pipeline(defs, first, last, job=job, instance=instance)
         assert result.success, (job, step_outcomes(result))
         steps = step_outcomes(result)

@@ -131,7 +131,9 @@ def test_alias_patterns_escape_every_re2_metacharacter():
         assert con.execute("select regexp_matches(?, ?)", ["ONeil Labs beta v2 x 42 aaaa", pattern]).fetchone() == (False,)
 
 
-ALLOWED_SQL_INTERPOLATIONS = {"schema", "name", "_sql_literal(str(build_db))"}
+# identifiers from the dbt manifest / information_schema, each double-quoted by a helper
+# (relation, order_by: dagster_project/assets/dbt_metadata.py `_quote`), and a quoted path
+ALLOWED_SQL_INTERPOLATIONS = {"schema", "name", "relation", "order_by", "_sql_literal(str(build_db))"}
 
 
 def _python_files():
