@@ -115,10 +115,18 @@ def load_report_data(analytics_db: Path, start: date, end: date) -> ReportData:
     if not Path(analytics_db).exists():
         raise FileNotFoundError(f"no warehouse at {analytics_db}: run 'make demo' (or a pipeline) first")
     with duckdb.connect(str(analytics_db), read_only=True) as con:
-        losses = [Loss(*r) for r in con.execute(LOSSES_SQL, [start, end]).fetchall()]
-        totals = con.execute(TOTAL_SQL, [start, end]).fetchall()
-        movers = con.execute(MOVERS_SQL, [start, end, TOP_MOVERS, start, end]).fetchall()
-        events = [Event(*r) for r in con.execute(EVENTS_SQL, [start, end]).fetchall()]
+        try:
+            losses = [Loss(*r) for r in con.execute(LOSSES_SQL, [start, end]).fetchall()]
+            totals = con.execute(TOTAL_SQL, [start, end]).fetchall()
+            movers = con.execute(MOVERS_SQL, [start, end, TOP_MOVERS, start, end]).fetchall()
+            events = [Event(*r) for r in con.execute(EVENTS_SQL, [start, end]).fetchall()]
+        except (duckdb.CatalogException, duckdb.BinderException) as exc:
+            # a warehouse published by an older version lacks a mart or a column
+            first_line = str(exc).splitlines()[0]
+            raise ValueError(
+                f"{analytics_db} does not have what the report reads ({first_line}); it was "
+                "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
+            ) from exc
     published = datetime.fromtimestamp(Path(analytics_db).stat().st_mtime, tz=UTC)
     return ReportData(start, end, losses, totals, movers, events, published)
 

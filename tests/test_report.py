@@ -162,3 +162,20 @@ def test_report_cli_and_asset(demo_run, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "nothing"))
     assert main([]) == 1
     assert "make demo" in capsys.readouterr().err
+
+
+def test_a_warehouse_published_by_an_older_version_gets_a_clear_error(tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    warehouse = tmp_path / "data" / "warehouse"
+    warehouse.mkdir(parents=True)
+    with duckdb.connect(str(warehouse / "analytics.duckdb")) as con:  # marts from before fct_theme_daily
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_daily_market_cap (ticker varchar, trade_date date, pct_change double, "
+                    "market_cap_change_usd double, prev_close double, close double)")
+        con.execute("create table marts.dim_company (ticker varchar, company_name varchar, is_benchmark boolean)")
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert "fct_theme_daily" in err and "older ShockWatch" in err and "make demo" in err
+    assert "Traceback" not in err
