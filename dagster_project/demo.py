@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from typing import NamedTuple
 
 import duckdb
 from dagster import DagsterInstance
 
-from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_id
+from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_tag
 from dagster_project.settings import load_settings
 
 
@@ -78,14 +79,16 @@ def run_job(defs, instance: DagsterInstance, job_name: str, first: str, last: st
         print(f"Run {run_id} was killed before it finished: marked failed, its pool slot freed.", flush=True)
     from dagster_project.definitions import RAW_ASSETS
 
+    run_id = str(uuid.uuid4())  # known before the run starts, for its worker tag
     return defs.resolve_job_def(job_name).execute_in_process(
         instance=instance,
+        run_id=run_id,
         asset_selection=[a.key for a in RAW_ASSETS[job_name]] if ingest_only else None,
         tags={
             "dagster/asset_partition_range_start": first,
             "dagster/asset_partition_range_end": last,
             "shockwatch/trigger": trigger,
-            WORKER_TAG: worker_id(),
+            WORKER_TAG: worker_tag(run_id),
         },
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,

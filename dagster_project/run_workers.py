@@ -9,7 +9,8 @@ works for it and `reclaim_slots_of_dead_runs` — called by `make demo` before e
 sensor under `make dev` — fails the runs whose process is gone and frees their slots.
 
 A process is identified by host, pid and its start time (Linux /proc), so a recycled pid is
-not mistaken for the dead worker.
+not mistaken for the dead worker; the tag also names its run, so a retry that copied its
+parent's tags is not failed for its parent's exited process.
 """
 
 from __future__ import annotations
@@ -54,21 +55,27 @@ def is_dead(worker: str) -> bool:
     return bool(ticks) and _start_ticks(pid) not in ("", ticks)  # the pid was reused
 
 
+def worker_tag(run_id: str, pid: int | None = None) -> str:
+    """The tag's value: the run it was written for, then the process. A retry or re-execution
+    may copy its parent's tags; the run id tells that copy apart from the run's own."""
+    return f"{run_id}@{worker_id(pid)}"
+
+
 def record_worker(instance: DagsterInstance, run_id: str) -> None:
     """Tag the run with the current process (call first thing in a step that takes a slot)."""
-    instance.add_run_tags(run_id, {WORKER_TAG: worker_id()})
+    instance.add_run_tags(run_id, {WORKER_TAG: worker_tag(run_id)})
 
 
 def reclaim_slots_of_dead_runs(instance: DagsterInstance, log=None) -> list[str]:
     """Fail every unfinished run whose recorded worker is dead and free its pool slots.
 
-    Returns the ids of the runs reclaimed. Runs without a worker tag are left alone.
+    Returns the ids of the runs reclaimed. Runs without a worker tag of their own are left alone.
     """
     reclaimed = []
     for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED)):
-        worker = run.tags.get(WORKER_TAG)
-        if not worker or not is_dead(worker):
-            continue
+        tagged_run, _, worker = run.tags.get(WORKER_TAG, "").partition("@")
+        if tagged_run != run.run_id or not is_dead(worker):
+            continue  # untagged, a tag copied from a parent run, or alive
         message = f"run {run.run_id} lost its process {worker} (killed?): marked failed, pool slots freed"
         instance.report_run_failed(run, message=message)
         if instance.event_log_storage.supports_global_concurrency_limits:

@@ -14,7 +14,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from dagster_project.automation import reclaim_slots_of_killed_runs
-from dagster_project.run_workers import WORKER_TAG, is_dead, reclaim_slots_of_dead_runs, worker_id
+from dagster_project.run_workers import WORKER_TAG, is_dead, reclaim_slots_of_dead_runs, record_worker, worker_id
 from dagster_project.settings import REPO_ROOT
 
 POOL = "warehouse"
@@ -36,9 +36,9 @@ def instance(tmp_path):
         yield instance
 
 
-def _started_run(instance, run_id: str, worker: str | None) -> DagsterRun:
-    run = DagsterRun(job_name="daily_pipeline", run_id=run_id, status=DagsterRunStatus.STARTED,
-                     tags={WORKER_TAG: worker} if worker else {})
+def _started_run(instance, run_id: str, worker: str | None, tagged_for: str | None = None) -> DagsterRun:
+    tags = {WORKER_TAG: f"{tagged_for or run_id}@{worker}"} if worker else {}
+    run = DagsterRun(job_name="daily_pipeline", run_id=run_id, status=DagsterRunStatus.STARTED, tags=tags)
     return instance.add_run(run)
 
 
@@ -57,10 +57,12 @@ def test_liveness_of_workers():
     assert not is_dead("garbage")
 
 
-def test_a_killed_run_is_failed_and_its_slot_freed_while_live_and_untagged_runs_are_untouched(instance):
+def test_a_killed_run_is_failed_and_its_slot_freed_while_other_runs_are_untouched(instance):
+    """Untouched: a live run, an untagged one, and a retry carrying its dead parent's tag."""
     _started_run(instance, "killedrun", _dead_worker())
     _started_run(instance, "liverun", worker_id())
     _started_run(instance, "untagged", None)
+    _started_run(instance, "retryrun", _dead_worker(), tagged_for="killedrun")  # tags copied from its parent
     assert instance.event_log_storage.claim_concurrency_slot(POOL, "killedrun", "warehouse_models").is_claimed
     waiting = instance.event_log_storage.claim_concurrency_slot(POOL, "liverun", "warehouse_models")
     assert not waiting.is_claimed, "the pool limit is 1: the live run waits behind the killed one"
@@ -70,6 +72,7 @@ def test_a_killed_run_is_failed_and_its_slot_freed_while_live_and_untagged_runs_
     assert instance.get_run_by_id("killedrun").status == DagsterRunStatus.FAILURE
     assert instance.get_run_by_id("liverun").status == DagsterRunStatus.STARTED
     assert instance.get_run_by_id("untagged").status == DagsterRunStatus.STARTED
+    assert instance.get_run_by_id("retryrun").status == DagsterRunStatus.STARTED
     assert _claimed(instance) == set()
     assert instance.event_log_storage.claim_concurrency_slot(POOL, "liverun", "warehouse_models").is_claimed
     assert reclaim_slots_of_dead_runs(instance) == [], "a second pass finds nothing more"
@@ -86,3 +89,10 @@ def test_the_sensor_reports_what_it_freed(instance):
     assert "killedrun" in first.skip_message
     assert second.skip_message == "no killed run holds a pool slot"
     assert _claimed(instance) == set()
+
+
+def test_a_step_records_its_own_process_for_its_own_run(instance):
+    _started_run(instance, "arun", None)
+    record_worker(instance, "arun")
+    assert instance.get_run_by_id("arun").tags[WORKER_TAG] == f"arun@{worker_id()}"
+    assert reclaim_slots_of_dead_runs(instance) == []
