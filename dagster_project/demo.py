@@ -19,7 +19,6 @@ from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, 
 from dagster_project.settings import load_settings
 
 
-
 class CaseStudyRun(NamedTuple):
     job: str
     first: str  # first partition
