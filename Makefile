@@ -41,8 +41,8 @@ test: install  ## the test suite, offline (what CI runs; the slow reliability su
 test-slow: install  ## the slow reliability suites: crash safety, idempotency, analyst concurrency (~10 min)
 	$(BIN)/python -m pytest -q -m "slow and not live"
 
-dev: install  ## Dagster UI + daemon against live sources
-	$(BIN)/dagster dev -w workspace.yaml
+dev: install  ## Dagster UI + daemon against live sources (code location: pyproject.toml [tool.dg.project])
+	$(BIN)/dagster dev
 
 sql:  ## read-only SQL shell on the published warehouse
 	@test -f $(SHOCKWATCH_DATA_DIR)/warehouse/analytics.duckdb || { echo "no warehouse yet: run 'make demo' first"; exit 1; }

@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 import feedparser
 
 from dagster_project.sources.http import HttpResponse
-from dagster_project.sources.news import FeedConfig, LiveNewsSource, normalise_feed
+from dagster_project.config.source_config import FeedConfig
+from dagster_project.sources.news import LiveNewsSource, normalise_feed
 
 OUTLETS = ["Example Wire", "Synthetic Times", "Bench Daily", "Made-Up Markets", "Test Ledger"]
 WORDS = ("chip demand guidance capex model inference cloud export rally selloff shares record "

@@ -37,7 +37,7 @@ from dagster import DagsterInstance
 from dagster_dbt import DbtProject
 from dagster_project import demo
 import dagster_project.definitions as definitions
-from dagster_project.settings import load_settings
+from dagster_project.config.settings import load_settings
 project_copy, instance_kind = sys.argv[1:3]
 definitions.DBT_PROJECT = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
 defs = definitions.build_definitions(load_settings())

@@ -16,7 +16,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_tag
-from dagster_project.settings import load_settings
+from dagster_project.config.settings import load_settings
 
 
 class CaseStudyRun(NamedTuple):

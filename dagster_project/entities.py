@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from dagster_project.watchlist import Watchlist
+from dagster_project.config.watchlist import Watchlist
 
 RE2_SPECIAL = set(r"\.^$|?*+()[]{}")
 # Letters, digits and underscore on either side mean the alias is part of another word.

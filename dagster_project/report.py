@@ -294,13 +294,13 @@ def build_report(analytics_db: Path, start: date, end: date, out_dir: Path) -> P
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dagster_project.settings import load_settings
+    from dagster_project.config.settings import load_settings
 
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m dagster_project.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START, help="first day (YYYY-MM-DD)")
     parser.add_argument("--end", type=date.fromisoformat, default=DEFAULT_END, help="last day (YYYY-MM-DD)")
-    parser.add_argument("--out-dir", type=Path, default=settings.data_dir / "reports", help="where to write the HTML")
+    parser.add_argument("--out-dir", type=Path, default=settings.data_path / "reports", help="where to write the HTML")
     args = parser.parse_args(argv)
     try:
         path, data = write_report(settings.analytics_db, args.start, args.end, args.out_dir)

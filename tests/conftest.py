@@ -34,8 +34,8 @@ def pytest_configure(config):
 
 @pytest.fixture
 def replay_settings(tmp_path, monkeypatch):
-    """Settings for a replay run into tmp_path (the dbt profile reads the same env var)."""
-    from dagster_project.settings import load_settings
+    """Settings for a replay run into tmp_path (resolved now, so tests can read their paths)."""
+    from dagster_project.config.settings import load_settings
 
     monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SHOCKWATCH_SOURCE_MODE", "replay")
@@ -61,7 +61,7 @@ def demo_run(tmp_path_factory):
     import io
 
     from dagster_project import demo
-    from dagster_project.settings import load_settings
+    from dagster_project.config.settings import load_settings
 
     root = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:

@@ -143,7 +143,7 @@ def test_market_cap_change_svg_draws_bars_lines_and_markers():
 
 def test_report_cli_and_asset(demo_run, tmp_path, monkeypatch, capsys):
     settings = demo_run[0]
-    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(settings.data_path))
     assert main(["--start", "2025-01-24", "--end", "2025-01-28", "--out-dir", str(tmp_path)]) == 0
     out = tmp_path / "2025-01-24_2025-01-28.html"
     assert out.exists() and str(out) in capsys.readouterr().out
@@ -156,8 +156,8 @@ def test_report_cli_and_asset(demo_run, tmp_path, monkeypatch, capsys):
     assert result.success
     (mat,) = result.asset_materializations_for_node("shock_report")
     assert mat.metadata["dagster/row_count"].value == len(Page(
-        (settings.data_dir / "reports" / "2025-01-20_2025-02-07.html").read_text()).markers)
-    assert mat.metadata["path"].value == str(settings.data_dir / "reports" / "2025-01-20_2025-02-07.html")
+        (settings.data_path / "reports" / "2025-01-20_2025-02-07.html").read_text()).markers)
+    assert mat.metadata["path"].value == str(settings.data_path / "reports" / "2025-01-20_2025-02-07.html")
 
     monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "nothing"))
     assert main([]) == 1

@@ -17,7 +17,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    ResourceParam,
     asset,
 )
 
@@ -25,9 +24,8 @@ from dagster_project import datasets, lake
 from dagster_project.automation import APP_RANK_FRESHNESS
 from dagster_project.assets.ingest import preview, write_dataset
 from dagster_project.partitions import app_rank_day_partitions
-from dagster_project.settings import Settings
-from dagster_project.sources import Sources
-from dagster_project.watchlist import Watchlist
+from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.resources import SourcesResource, WatchlistResource
 
 SNAPSHOT_KEY = ["captured_at", "country", "chart", "rank"]
 APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_id_not_null": True,
@@ -38,7 +36,7 @@ APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_
     **datasets.HIGHLIGHT_APPS.asset_args(),
     description="Apps the analysts follow across charts (watchlist.yml `highlight_apps`): app id and display name.",
 )
-def highlight_apps(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
+def highlight_apps(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
     frame = pd.DataFrame([{"app_id": a.app_id, "display_name": a.name} for a in watchlist.highlight_apps],
                          columns=datasets.HIGHLIGHT_APPS.schema.names)
     write_dataset(settings, datasets.HIGHLIGHT_APPS, frame)
@@ -59,9 +57,9 @@ def highlight_apps(settings: ResourceParam[Settings], watchlist: ResourceParam[W
 )
 def app_rank_snapshots(
     context: AssetExecutionContext,
-    settings: ResourceParam[Settings],
-    sources: ResourceParam[Sources],
-    watchlist: ResourceParam[Watchlist],
+    settings: ShockWatchSettings,
+    sources: SourcesResource,
+    watchlist: WatchlistResource,
 ):
     days = [dt.date.fromisoformat(k) for k in context.partition_keys]
     charts = list(watchlist.charts)

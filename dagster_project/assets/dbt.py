@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+import functools
 import json
 import shutil
 import sys
@@ -9,18 +10,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, ResourceParam
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project import datasets
 from dagster_project.assets.dbt_metadata import with_model_metadata
+from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
 from dagster_project.run_workers import record_worker
-from dagster_project.settings import REPO_ROOT, Settings
 
+# Declared here, prepared (re-parsed under `dagster dev`) only when the definitions are
+# built: see warehouse_models_asset. Importing this module reads no manifest and runs no dbt.
 DBT_PROJECT = DbtProject(project_dir=REPO_ROOT / "dbt", profiles_dir=REPO_ROOT / "dbt")
-# `dagster dev` re-parses the project on load; other entry points use the manifest
-# `make` builds (see Makefile: dbt/target/manifest.json).
-DBT_PROJECT.prepare_if_dev()
 
 WAREHOUSE_POOL = "warehouse"
 
@@ -88,32 +88,48 @@ def prune_invocation_targets(target_dir: Path, keep: int = KEEP_INVOCATION_TARGE
     return folders[keep:]
 
 
-def dbt_build_args(window: tuple[str, str] | None) -> list[str]:
-    if window is None:
-        return ["build"]
-    return ["build", "--vars", json.dumps({"prices_start": window[0], "prices_end": window[1]})]
+def dbt_build_args(window: tuple[str, str] | None, data_dir: Path | None = None) -> list[str]:
+    """`dbt build`, with the data dir (dbt/profiles.yml reads `var('data_dir')`, falling back
+    to $SHOCKWATCH_DATA_DIR for the dbt CLI) and the price window as dbt vars. dagster-dbt's
+    cli() has no env argument; vars reach both dbt and dagster-dbt's own adapter, from the
+    run's settings, without touching this process's environment."""
+    variables: dict[str, str] = {} if data_dir is None else {"data_dir": str(data_dir)}
+    if window is not None:
+        variables.update(prices_start=window[0], prices_end=window[1])
+    return ["build", "--vars", json.dumps(variables)] if variables else ["build"]
 
 
 TRANSLATOR = ShockWatchTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=DBT_PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: ResourceParam[Settings]):
-    """dbt build: staging views, marts tables and every dbt test (as asset checks).
+@functools.cache
+def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinition:
+    """The dbt models as assets. Built when the definitions are (once per process and
+    project: the manifest is large): under `dagster dev` the project is re-parsed first, so
+    an edited model shows on reload; elsewhere the manifest `make` built is read
+    (Makefile: dbt/target/manifest.json)."""
+    project.prepare_if_dev()
 
-    A daily_pipeline run over sessions passes them as the price window, so
-    fct_daily_market_cap recomputes only those sessions (and the session after them);
-    any other run rebuilds it from the whole lake.
-    """
-    record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
-    placed = datasets.ensure_readable(settings.lake_dir)
-    if placed:
-        context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")
-    window = price_window(context.run.job_name, context.run.tags)
-    if window:
-        context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
-    invocation = dbt.cli(dbt_build_args(window), context=context)
-    try:
-        yield from with_model_metadata(invocation.stream(), settings.build_db, invocation.manifest, window, context.log)
-    finally:
-        prune_invocation_targets(invocation.target_path.parent)
+    @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
+    def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: ShockWatchSettings):
+        """dbt build: staging views, marts tables and every dbt test (as asset checks).
+
+        A daily_pipeline run over sessions passes them as the price window, so
+        fct_daily_market_cap recomputes only those sessions (and the session after them);
+        any other run rebuilds it from the whole lake.
+        """
+        record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
+        settings.warehouse_dir.mkdir(parents=True, exist_ok=True)  # DuckDB creates the file, not its folder
+        placed = datasets.ensure_readable(settings.lake_dir)
+        if placed:
+            context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")
+        window = price_window(context.run.job_name, context.run.tags)
+        if window:
+            context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
+        invocation = dbt.cli(dbt_build_args(window, settings.data_path), context=context)
+        try:
+            yield from with_model_metadata(invocation.stream(), settings.build_db, invocation.manifest, window, context.log)
+        finally:
+            prune_invocation_targets(invocation.target_path.parent)
+
+    return warehouse_models

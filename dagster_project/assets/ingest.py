@@ -21,7 +21,6 @@ from dagster import (
     Jitter,
     MaterializeResult,
     MetadataValue,
-    ResourceParam,
     RetryPolicy,
     asset,
 )
@@ -31,12 +30,11 @@ from dagster_project.automation import PRICES_FRESHNESS
 from dagster_project.entities import entity_frame
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
-from dagster_project.settings import Settings
-from dagster_project.sources import Sources
+from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.resources import SourcesResource, WatchlistResource
 from dagster_project.sources.prices import PriceFetchError
 from dagster_project.sources.shares import SharesFetchError
 from dagster_project.trading_calendar import PRICES_START, previous_session
-from dagster_project.watchlist import Watchlist
 
 # BackfillPolicy is marked beta; it is what makes a backfill range one run.
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
@@ -60,7 +58,7 @@ def preview(frame: pd.DataFrame, rows: int = 8) -> MetadataValue:
     return MetadataValue.md(frame.head(rows).to_markdown(index=False))
 
 
-def write_dataset(settings: Settings, dataset: datasets.Dataset, frame: pd.DataFrame, key: str | None = None):
+def write_dataset(settings: ShockWatchSettings, dataset: datasets.Dataset, frame: pd.DataFrame, key: str | None = None):
     return lake.write_parquet_atomic(frame, dataset.path(settings.lake_dir, key), dataset.schema)
 
 
@@ -68,7 +66,7 @@ def write_dataset(settings: Settings, dataset: datasets.Dataset, frame: pd.DataF
     **datasets.COMPANIES.asset_args(),
     description="The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag.",
 )
-def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
+def companies(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
     frame = pd.DataFrame(
         [{"ticker": c.ticker, "company_name": c.name, "theme": c.theme,
           "theme_description": watchlist.themes[c.theme], "is_benchmark": c.is_benchmark}
@@ -85,7 +83,7 @@ def companies(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchl
         "one row per alias, with the whole-word pattern dbt matches headlines against."
     ),
 )
-def entities(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchlist]) -> MaterializeResult:
+def entities(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
     frame = entity_frame(watchlist)
     path = write_dataset(settings, datasets.ENTITIES, frame)
     return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path),
@@ -107,9 +105,9 @@ def entities(settings: ResourceParam[Settings], watchlist: ResourceParam[Watchli
 )
 def prices(
     context: AssetExecutionContext,
-    settings: ResourceParam[Settings],
-    sources: ResourceParam[Sources],
-    watchlist: ResourceParam[Watchlist],
+    settings: ShockWatchSettings,
+    sources: SourcesResource,
+    watchlist: WatchlistResource,
 ):
     sessions = [dt.date.fromisoformat(key) for key in context.partition_keys]
     tickers = watchlist.tickers
@@ -185,9 +183,9 @@ def prices(
 )
 def shares_outstanding(
     context: AssetExecutionContext,
-    settings: ResourceParam[Settings],
-    sources: ResourceParam[Sources],
-    watchlist: ResourceParam[Watchlist],
+    settings: ShockWatchSettings,
+    sources: SourcesResource,
+    watchlist: WatchlistResource,
 ):
     tickers = [c.ticker for c in watchlist.companies if not c.is_benchmark]
     end = dt.date.today()
@@ -225,13 +223,13 @@ def shares_outstanding(
     )
 
 
-def _read_prices(settings: Settings, sessions: list[dt.date]) -> pd.DataFrame:
+def _read_prices(settings: ShockWatchSettings, sessions: list[dt.date]) -> pd.DataFrame:
     paths = [datasets.PRICES.path(settings.lake_dir, d.isoformat()) for d in sessions]
     frames = [lake.read_parquet(p) for p in paths if p.exists()]
     return pd.concat(frames, ignore_index=True) if frames else datasets.PRICES.schema.empty_table().to_pandas()
 
 
-def quarantine(settings: Settings, dataset: str, run_id: str, rejected: pd.DataFrame):
+def quarantine(settings: ShockWatchSettings, dataset: str, run_id: str, rejected: pd.DataFrame):
     """Keep rejected rows, with their reason, where an engineer can look at them."""
     path = settings.quarantine_dir / dataset / f"run={run_id}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)

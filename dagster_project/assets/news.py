@@ -18,7 +18,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    ResourceParam,
     asset,
 )
 
@@ -26,9 +25,8 @@ from dagster_project import datasets, lake
 from dagster_project.automation import NEWS_FRESHNESS
 from dagster_project.assets.ingest import preview, quarantine, write_dataset
 from dagster_project.partitions import news_day_partitions
-from dagster_project.settings import Settings
-from dagster_project.sources import Sources
-from dagster_project.watchlist import Watchlist
+from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.resources import SourcesResource, WatchlistResource
 
 FUTURE_TOLERANCE = pd.Timedelta(days=1)
 NEWS_CHECKS = {"unique_item_id": True, "published_at_valid": True, "title_not_empty": True, "all_feeds_fetched": False}
@@ -56,9 +54,9 @@ def merge_day(existing: pd.DataFrame | None, fetched: pd.DataFrame) -> pd.DataFr
 )
 def news_items(
     context: AssetExecutionContext,
-    settings: ResourceParam[Settings],
-    sources: ResourceParam[Sources],
-    watchlist: ResourceParam[Watchlist],
+    settings: ShockWatchSettings,
+    sources: SourcesResource,
+    watchlist: WatchlistResource,
 ):
     days = [dt.date.fromisoformat(k) for k in context.partition_keys]
     feeds = list(watchlist.feeds)

@@ -11,13 +11,13 @@ import uuid
 from pathlib import Path
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, ResourceParam, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from dagster_project import lake
 from dagster_project.assets.dbt import WAREHOUSE_POOL
 from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.run_workers import record_worker
-from dagster_project.settings import Settings
+from dagster_project.config.settings import ShockWatchSettings
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]
@@ -78,7 +78,7 @@ def publish_warehouse(build_db: Path, analytics_db: Path) -> dict[str, int]:
         "checks pass."
     ),
 )
-def analytics_warehouse(context: AssetExecutionContext, settings: ResourceParam[Settings]) -> MaterializeResult:
+def analytics_warehouse(context: AssetExecutionContext, settings: ShockWatchSettings) -> MaterializeResult:
     record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
     counts = publish_warehouse(settings.build_db, settings.analytics_db)
     return MaterializeResult(

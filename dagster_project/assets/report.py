@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from dagster import AssetKey, Config, MaterializeResult, MetadataValue, ResourceParam, asset
+from dagster import AssetKey, Config, MaterializeResult, MetadataValue, asset
 
 from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
-from dagster_project.settings import Settings
+from dagster_project.config.settings import ShockWatchSettings
 
 
 class ReportWindow(Config):
@@ -27,10 +27,10 @@ class ReportWindow(Config):
         "(start, end)."
     ),
 )
-def shock_report(config: ReportWindow, settings: ResourceParam[Settings]) -> MaterializeResult:
+def shock_report(config: ReportWindow, settings: ShockWatchSettings) -> MaterializeResult:
     # Reads analytics.duckdb read-only like any analyst: no warehouse pool needed.
     start, end = dt.date.fromisoformat(config.start), dt.date.fromisoformat(config.end)
-    path, data = write_report(settings.analytics_db, start, end, settings.data_dir / "reports")
+    path, data = write_report(settings.analytics_db, start, end, settings.data_path / "reports")
     top = data.losses[0] if data.losses else None
     return MaterializeResult(
         metadata={

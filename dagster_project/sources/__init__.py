@@ -1,14 +1,17 @@
 """Source adapters: one small interface per source, a live and a replay implementation each.
 
-`build_sources(settings, watchlist)` is the only place the mode is chosen; live code never
-falls back to replay data on its own.
+`build_sources` is the only place the mode is chosen; live code never falls back to replay
+data on its own. It takes plain, already validated values (the Dagster resource in
+dagster_project/resources.py passes them from the settings and the watchlist), so nothing
+here reads configuration files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from dagster_project.settings import Settings
+from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, ChartBaseUrls
 from dagster_project.sources.app_charts import AppChartSource, CaseStudyAppChartSource, LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import CaseStudyNewsSource, FeedStateStore, LiveNewsSource, NewsSource
@@ -26,25 +29,28 @@ class Sources:
     mode: str
 
 
-def build_sources(settings: Settings, chart_urls=None) -> Sources:
-    if settings.source_mode == "replay":
-        case = settings.case_study_dir
+def build_sources(mode: str, *, case_study_dir: Path, data_dir: Path, http_timeout_s: float = 20.0,
+                  google_news_base: str = DEFAULT_GOOGLE_NEWS_BASE,
+                  chart_urls: ChartBaseUrls | None = None) -> Sources:
+    if mode == "replay":
         return Sources(
-            prices=CaseStudyPriceSource(case),
-            shares=CaseStudySharesSource(case),
-            news=CaseStudyNewsSource(case),
-            app_charts=CaseStudyAppChartSource(case),
+            prices=CaseStudyPriceSource(case_study_dir),
+            shares=CaseStudySharesSource(case_study_dir),
+            news=CaseStudyNewsSource(case_study_dir),
+            app_charts=CaseStudyAppChartSource(case_study_dir),
             mode="replay",
         )
-    http = HttpClient(read_timeout_s=settings.http_timeout_s)
-    app_kwargs = {"v2_base": chart_urls.v2, "legacy_base": chart_urls.legacy} if chart_urls else {}
+    if mode != "live":
+        raise ValueError(f"source mode {mode!r} is not one of live, replay")
+    http = HttpClient(read_timeout_s=http_timeout_s)
+    chart_urls = chart_urls or ChartBaseUrls()
     return Sources(
-        prices=YFinancePriceSource(timeout_s=settings.http_timeout_s),
-        shares=YFinanceSharesSource(timeout_s=settings.http_timeout_s),
+        prices=YFinancePriceSource(timeout_s=http_timeout_s),
+        shares=YFinanceSharesSource(timeout_s=http_timeout_s),
         news=LiveNewsSource(
-            http, FeedStateStore(settings.data_dir / "state" / "feed_validators.json"),
-            google_news_base=settings.google_news_base,
+            http, FeedStateStore(Path(data_dir) / "state" / "feed_validators.json"),
+            google_news_base=google_news_base,
         ),
-        app_charts=LiveAppChartSource(http, **app_kwargs),
+        app_charts=LiveAppChartSource(http, v2_base=chart_urls.v2, legacy_base=chart_urls.legacy),
         mode="live",
     )

@@ -1,5 +1,6 @@
 """App Store top charts: the raw schema, the AppChartSource interface, the live Apple adapter
-and the case-study replay.
+and the case-study replay. Which charts to capture (ChartConfig) is validated configuration,
+from dagster_project.config.
 
 Apple wire-format quirks handled here and nowhere else:
 - Apple's feeds only ever show the chart *now*: there is no history endpoint. A live capture
@@ -33,16 +34,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable, Protocol
 
 import pandas as pd
 import pyarrow as pa
 
-from dagster_project.sources.http import HttpClient, HttpError, check_url
+from dagster_project.config.source_config import (
+    APP_ID_PATTERN, DEFAULT_LEGACY_BASE_URL, DEFAULT_V2_BASE_URL, ChartConfig, check_url,
+)
+from dagster_project.sources.http import HttpClient, HttpError
 
 log = logging.getLogger(__name__)
 
@@ -64,166 +67,17 @@ APP_RANK_SCHEMA = pa.schema(
         ("snapshot_kind", pa.string()),
     ]
 )
-CHARTS = ("top-free", "top-paid", "top-grossing")
 SNAPSHOT_KINDS = ("full", "partial")
-MAX_LIMIT = 100
-DEFAULT_V2_BASE_URL = "https://rss.applemarketingtools.com"
-DEFAULT_LEGACY_BASE_URL = "https://itunes.apple.com"
 V2_FEEDS = {"top-free": "top-free", "top-paid": "top-paid"}  # v2 has no top-grossing
 LEGACY_FEEDS = {
     "top-free": "topfreeapplications",
     "top-paid": "toppaidapplications",
     "top-grossing": "topgrossingapplications",
 }
-COUNTRY_PATTERN = re.compile(r"^[a-z]{2}$")
-APP_ID_PATTERN = re.compile(r"^[0-9]{1,20}$")
-_CONFIG_KEYS = {"countries", "charts", "limit", "v2_base_url", "legacy_base_url", "highlight_apps", "__line__"}
 
 
 class ChartShapeError(ValueError):
     """A chart payload is not the chart we asked for; the message names the field or the entries."""
-
-
-def _chart_problem(country: object, chart: object, limit: object) -> str | None:
-    if not isinstance(country, str) or not COUNTRY_PATTERN.match(country):
-        return f"country {country!r} is not an ISO 3166 two-letter code in lower case (like 'us')"
-    if chart not in CHARTS:
-        return f"chart {chart!r} is not one of {', '.join(CHARTS)}"
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        return f"limit {limit!r} must be a whole number in 1..{MAX_LIMIT}"
-    return None
-
-
-@dataclass(frozen=True)
-class ChartConfig:
-    """One chart to capture: a country's top-free, top-paid or top-grossing list, top `limit`."""
-
-    country: str
-    chart: str
-    limit: int = MAX_LIMIT
-
-    def __post_init__(self):
-        problem = _chart_problem(self.country, self.chart, self.limit)
-        if problem:
-            raise ValueError(problem)
-
-    @property
-    def key(self) -> str:
-        return f"{self.country}/{self.chart}"
-
-
-@dataclass(frozen=True)
-class HighlightApp:
-    """An app the analysts follow across charts (Apple's numeric app id, as a string)."""
-
-    app_id: str
-    name: str
-
-    def __post_init__(self):
-        if not isinstance(self.app_id, str) or not APP_ID_PATTERN.match(self.app_id):
-            raise ValueError(f"app_id {self.app_id!r} must be Apple's numeric app id (digits only)")
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError(f"app {self.app_id} has no name")
-
-
-class ChartBaseUrls(NamedTuple):
-    v2: str = DEFAULT_V2_BASE_URL
-    legacy: str = DEFAULT_LEGACY_BASE_URL
-
-
-def _where(source: str, mapping: object, path: str) -> str:
-    line = mapping.get("__line__") if isinstance(mapping, dict) else None
-    return f"{source}, line {line} ({path})" if line is not None else f"{source} ({path})"
-
-
-def _base_url(block: dict, key: str, default: str, source: str) -> str:
-    value = block.get(key, default)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{_where(source, block, f'app_charts.{key}')}: must be an http(s) URL, got {value!r}")
-    try:
-        return check_url(value.strip()).rstrip("/")
-    except ValueError as exc:
-        raise ValueError(f"{_where(source, block, f'app_charts.{key}')}: {exc}") from None
-
-
-def _string_list(block: dict, key: str, source: str) -> list:
-    values = block.get(key)
-    if not isinstance(values, list) or not values:
-        raise ValueError(f"{_where(source, block, f'app_charts.{key}')}: must be a non-empty list")
-    return values
-
-
-def parse_app_charts(raw: dict, source: str = "watchlist") -> tuple[list[ChartConfig], list[HighlightApp], ChartBaseUrls]:
-    """Validate the `app_charts` block (or a whole watchlist mapping holding one).
-
-    Returns one ChartConfig per country x chart (in the order given), the highlight apps and
-    the two base URLs (Apple's hosts by default). Every error is a ValueError naming the
-    entry and, when the YAML loader recorded it, its line (`__line__`, ignored otherwise).
-    """
-    if not isinstance(raw, dict):
-        raise ValueError(f"{source}: expected a mapping with an 'app_charts' block, got {type(raw).__name__}")
-    block = raw["app_charts"] if "app_charts" in raw else raw
-    if not isinstance(block, dict):
-        raise ValueError(f"{_where(source, raw, 'app_charts')}: must be a mapping")
-    unknown = sorted(set(block) - _CONFIG_KEYS)
-    if unknown:
-        raise ValueError(f"{_where(source, block, 'app_charts')}: unknown field(s) {unknown}")
-
-    countries = _string_list(block, "countries", source)
-    charts = _string_list(block, "charts", source)
-    limit = block.get("limit", MAX_LIMIT)
-    for index, country in enumerate(countries):
-        problem = _chart_problem(country, CHARTS[0], MAX_LIMIT)
-        if problem:
-            raise ValueError(f"{_where(source, block, f'app_charts.countries[{index}]')}: {problem}")
-        if country in countries[:index]:
-            raise ValueError(f"{_where(source, block, f'app_charts.countries[{index}]')}: country {country!r} is listed twice")
-    for index, chart in enumerate(charts):
-        problem = _chart_problem("us", chart, MAX_LIMIT)
-        if problem:
-            raise ValueError(f"{_where(source, block, f'app_charts.charts[{index}]')}: {problem}")
-        if chart in charts[:index]:
-            raise ValueError(f"{_where(source, block, f'app_charts.charts[{index}]')}: chart {chart!r} is listed twice")
-    problem = _chart_problem("us", CHARTS[0], limit)
-    if problem:
-        raise ValueError(f"{_where(source, block, 'app_charts.limit')}: {problem}")
-
-    base_urls = ChartBaseUrls(
-        v2=_base_url(block, "v2_base_url", DEFAULT_V2_BASE_URL, source),
-        legacy=_base_url(block, "legacy_base_url", DEFAULT_LEGACY_BASE_URL, source),
-    )
-
-    entries = block.get("highlight_apps") or []
-    if not isinstance(entries, list):
-        raise ValueError(f"{_where(source, block, 'app_charts.highlight_apps')}: must be a list")
-    apps: list[HighlightApp] = []
-    seen: dict[str, str] = {}
-    for index, entry in enumerate(entries):
-        path = f"app_charts.highlight_apps[{index}]"
-        where = _where(source, entry if isinstance(entry, dict) else block, path)
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: each highlight app must be a mapping {{app_id, name}}, got {entry!r}")
-        extra = sorted(set(entry) - {"app_id", "name", "__line__"})
-        if extra:
-            raise ValueError(f"{where}: unknown field(s) {extra}")
-        app_id = entry.get("app_id")
-        if isinstance(app_id, int) and not isinstance(app_id, bool):
-            app_id = str(app_id)  # an unquoted id in YAML is an int; the value is the same
-        name = entry.get("name")
-        label = f"{name!r}" if name else "(no name)"
-        if not isinstance(app_id, str) or not APP_ID_PATTERN.match(app_id.strip()):
-            raise ValueError(f"{where}: app {label} has app_id {entry.get('app_id')!r}; "
-                             "it must be Apple's numeric app id (the digits after 'id' in apps.apple.com/.../idNNN)")
-        app_id = app_id.strip()
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"{where}: app {app_id} has no name")
-        if app_id in seen:
-            raise ValueError(f"{where}: app_id {app_id} is listed twice ({seen[app_id]!r} and {name!r})")
-        seen[app_id] = name
-        apps.append(HighlightApp(app_id, name.strip()))
-
-    configs = [ChartConfig(country, chart, limit) for country in countries for chart in charts]
-    return configs, apps, base_urls
 
 
 # --- normalising Apple's payloads -------------------------------------------------------------

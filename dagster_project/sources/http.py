@@ -13,11 +13,13 @@ import email.utils
 import logging
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
+# check_url is configuration's rule (config validates URLs with it too); re-exported here
+# because every fetch is checked against it as well.
+from dagster_project.config.source_config import check_url  # noqa: F401
 from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,6 @@ class HttpResponse:
     @property
     def last_modified(self) -> str | None:
         return self.headers.get("last-modified")
-
-
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"only http(s) URLs are allowed, got {url!r}")
-    return url
 
 
 def _retry_after_s(value: str | None) -> float | None:

@@ -1,5 +1,6 @@
-"""News items: feed configuration, the raw schema, the NewsSource interface, the live
-RSS/Atom adapter (HttpClient + feedparser) and the case-study replay source.
+"""News items: the raw schema, the NewsSource interface, the live
+RSS/Atom adapter (HttpClient + feedparser) and the case-study replay source. What to fetch
+(FeedConfig) is validated configuration, from dagster_project.config.
 
 Wire-format quirks handled here and nowhere else:
 - feedparser has no timeout, so bytes are fetched with `HttpClient` (timeouts, size cap,
@@ -51,13 +52,11 @@ import feedparser
 import pandas as pd
 import pyarrow as pa
 
-from dagster_project.sources.http import HttpClient, HttpError, check_url
+from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, FeedConfig, check_url
+from dagster_project.sources.http import HttpClient, HttpError
 
 log = logging.getLogger(__name__)
 
-FEED_KINDS = ("rss", "google_news")
-FEED_ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
-DEFAULT_GOOGLE_NEWS_BASE = "https://news.google.com"
 SUMMARY_MAX_CHARS = 2000
 TITLE_MAX_CHARS = 1000
 
@@ -74,75 +73,6 @@ NEWS_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class FeedConfig:
-    id: str
-    kind: str  # 'rss' | 'google_news'
-    url: str | None = None  # rss only
-    query: str | None = None  # google_news only
-    publisher: str | None = None  # display name used when an item names no outlet
-
-
-_FEED_FIELDS = {"id", "kind", "url", "query", "publisher"}
-
-
-def parse_feeds(raw: list[dict], source: str) -> list[FeedConfig]:
-    """Validate the `feeds:` entries of the watchlist. Every error is a ValueError naming
-    `source`, the entry (index, id when known) and its line (`__line__`, when present)."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError(f"{source}: 'feeds' must be a list of mappings, got {type(raw).__name__}")
-    feeds: list[FeedConfig] = []
-    seen: dict[str, str] = {}
-    for index, entry in enumerate(raw):
-        where = f"{source}, feeds[{index}]"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: each feed must be a mapping, got {entry!r}")
-        if "__line__" in entry:
-            where += f" (line {entry['__line__']})"
-        feed_id = entry.get("id")
-        if isinstance(feed_id, str) and feed_id:
-            where += f" id {feed_id!r}"
-        unknown = sorted(str(k) for k in set(entry) - _FEED_FIELDS - {"__line__"})
-        if unknown:
-            raise ValueError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(_FEED_FIELDS)}")
-        if not isinstance(feed_id, str) or not FEED_ID_PATTERN.match(feed_id):
-            raise ValueError(f"{where}: 'id' must be a slug of [a-z0-9_], got {feed_id!r}")
-        if feed_id in seen:
-            raise ValueError(f"{where}: duplicate feed id {feed_id!r} (first at {seen[feed_id]})")
-        seen[feed_id] = where
-        kind = entry.get("kind")
-        if kind not in FEED_KINDS:
-            raise ValueError(f"{where}: 'kind' must be one of {', '.join(FEED_KINDS)}, got {kind!r}")
-        publisher = entry.get("publisher")
-        if publisher is not None and (not isinstance(publisher, str) or not publisher.strip()):
-            raise ValueError(f"{where}: 'publisher' must be a non-empty string, got {publisher!r}")
-        publisher = publisher.strip() if publisher else None
-        url, query = entry.get("url"), entry.get("query")
-        if kind == "rss":
-            if query is not None:
-                raise ValueError(f"{where}: an rss feed takes 'url', not 'query'")
-            if not isinstance(url, str) or not url.strip():
-                raise ValueError(f"{where}: an rss feed needs a 'url'")
-            try:
-                url = check_url(url.strip())
-            except ValueError as exc:
-                raise ValueError(f"{where}: {exc}") from None
-            feeds.append(FeedConfig(feed_id, kind, url=url, publisher=publisher))
-        else:
-            if url is not None:
-                raise ValueError(f"{where}: a google_news feed takes 'query', not 'url' "
-                                 "(the URL is built from the query and the date window)")
-            if not isinstance(query, str) or not query.strip():
-                raise ValueError(f"{where}: a google_news feed needs a non-empty 'query'")
-            feeds.append(FeedConfig(feed_id, kind, query=query.strip(), publisher=publisher))
-    return feeds
 
 
 def google_news_url(query: str, start: dt.date, end: dt.date, base: str = DEFAULT_GOOGLE_NEWS_BASE) -> str:

@@ -17,7 +17,7 @@ from tests.pipeline import query
 @pytest.fixture(scope="module")
 def materializations(demo_run):
     settings, _ = demo_run
-    home = settings.data_dir.parent / "dagster_home"
+    home = settings.data_path.parent / "dagster_home"
     with DagsterInstance.from_config(str(home)) as instance:
         def latest(name):
             event = instance.get_latest_materialization_event(AssetKey(name))

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from dagster_project.definitions import build_definitions
-from dagster_project.sources import build_sources
+from dagster_project.resources import sources_for
 from dagster_project.sources.news import NewsFetchResult, news_frame
-from dagster_project.watchlist import load_watchlist
+from dagster_project.config.watchlist import load_watchlist
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 
 
@@ -31,7 +31,7 @@ class ScriptedNews:
 
 
 def with_news(settings, answers):
-    sources = dataclasses.replace(build_sources(settings), news=ScriptedNews(answers), mode="live")
+    sources = dataclasses.replace(sources_for(settings), news=ScriptedNews(answers), mode="live")
     return build_definitions(settings, sources=sources)
 
 

@@ -52,7 +52,7 @@ def test_bad_bar_is_quarantined_and_blocks_publication(replay_settings, case_stu
     bars.loc[(bars.ticker == "AMD") & (bars.trade_date == "2025-01-28"), "close"] = "-1"
     bars.to_csv(case_study_copy / "prices_daily.csv", index=False)
     monkeypatch.setenv("SHOCKWATCH_CASE_STUDY_DIR", str(case_study_copy))
-    from dagster_project.settings import load_settings
+    from dagster_project.config.settings import load_settings
 
     settings = load_settings()
     result = run_pipeline(build_definitions(settings), *SLICE)

@@ -208,22 +208,22 @@ REPLAY_APP_CASES = [
     ("blank-app-id", {"Google Gemini": {"app_id": " "}}, "app_id_not_null", "us/top-free #14 Google Gemini"),
 ]
 
-# ----------------------------------------------------------------------------- the watchlist (watchlist.load_watchlist)
+# ----------------------------------------------------------------------------- the watchlist (config.watchlist.load_watchlist)
 
 # (id, the `companies:` line or the block replacing the app charts, pattern naming the line)
 WATCHLIST_CASES = [
-    ("lower-case-ticker", "  - {ticker: nvda, name: NVIDIA, theme: ai_chips}", r"line 4: ticker 'nvda' is not a valid symbol"),
+    ("lower-case-ticker", "  - {ticker: nvda, name: NVIDIA, theme: ai_chips}", r"line 4: companies\[1\]\.ticker: ticker 'nvda' is not a valid symbol"),
     ("sql-in-watchlist-ticker", "  - {ticker: \"X'); DROP TABLE marts.dim_company; --\", name: X, theme: ai_chips}",
-     r"line 4: ticker \"X'\); DROP TABLE marts\.dim_company; --\" is not a valid symbol"),
-    ("space-in-ticker", "  - {ticker: NV DA, name: NVIDIA, theme: ai_chips}", r"line 4: ticker 'NV DA' is not a valid symbol"),
-    ("unknown-theme", "  - {ticker: NVDA, name: NVIDIA, theme: crypto}", r"line 4: NVDA has unknown theme 'crypto'"),
-    ("duplicated-ticker", "  - {ticker: AMD, name: AMD again, theme: ai_chips}", r"line 4: ticker AMD repeats line 3"),
-    ("file-url-feed", "feeds:\n  - {id: local, kind: rss, url: \"file:///etc/passwd\"}", r"line 5\) id 'local': only http\(s\) URLs"),
-    ("javascript-url-feed", "feeds:\n  - {id: js, kind: rss, url: \"javascript:alert(1)\"}", r"line 5\) id 'js': only http\(s\) URLs"),
+     r"line 4: companies\[1\]\.ticker: ticker \"X'\); DROP TABLE marts\.dim_company; --\" is not a valid symbol"),
+    ("space-in-ticker", "  - {ticker: NV DA, name: NVIDIA, theme: ai_chips}", r"line 4: companies\[1\]\.ticker: ticker 'NV DA' is not a valid symbol"),
+    ("unknown-theme", "  - {ticker: NVDA, name: NVIDIA, theme: crypto}", r"line 4: companies\[1\]\.theme: NVDA has unknown theme 'crypto'"),
+    ("duplicated-ticker", "  - {ticker: AMD, name: AMD again, theme: ai_chips}", r"line 4: companies\[1\]\.ticker: ticker AMD repeats line 3"),
+    ("file-url-feed", "feeds:\n  - {id: local, kind: rss, url: \"file:///etc/passwd\"}", r"line 5: feeds\[0\]\.url \(id 'local'\): only http\(s\) URLs"),
+    ("javascript-url-feed", "feeds:\n  - {id: js, kind: rss, url: \"javascript:alert(1)\"}", r"line 5: feeds\[0\]\.url \(id 'js'\): only http\(s\) URLs"),
     ("chart-limit-101", "app_charts: {countries: [us], charts: [top-free], limit: 101}",
-     r"line 4 \(app_charts\.limit\): limit 101 must be a whole number in 1\.\.100"),
+     r"line 4: app_charts\.limit: limit 101 must be a whole number in 1\.\.100"),
     ("ftp-chart-host", "app_charts:\n  countries: [us]\n  charts: [top-free]\n  v2_base_url: ftp://example.com",
-     r"line 5 \(app_charts\.v2_base_url\): only http\(s\) URLs"),
+     r"line 7: app_charts\.v2_base_url: only http\(s\) URLs"),
     ("non-numeric-app-id", "app_charts:\n  countries: [us]\n  charts: [top-free]\n  highlight_apps:\n    - {app_id: abc, name: X}",
-     r"line 8 \(app_charts\.highlight_apps\[0\]\): app 'X' has app_id 'abc'"),
+     r"line 8: app_charts\.highlight_apps\[0\]\.app_id: app 'X' has app_id 'abc'"),
 ]

@@ -24,13 +24,14 @@ from dagster_project.assets.app_ranks import app_rank_snapshots
 from dagster_project.assets.ingest import shares_outstanding
 from dagster_project.definitions import build_definitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
-from dagster_project.settings import load_settings
-from dagster_project.sources import build_sources
-from dagster_project.sources.app_charts import ChartConfig, LiveAppChartSource
+from dagster_project.config.settings import load_settings
+from dagster_project.resources import sources_for
+from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import FeedConfig, LiveNewsSource
+from dagster_project.sources.news import LiveNewsSource
 from dagster_project.sources.shares import SHARES_COLUMNS, normalise_shares_full
-from dagster_project.watchlist import WatchlistError, load_watchlist
+from dagster_project.config.watchlist import WatchlistError, load_watchlist
 from tests.corpus import cases as C
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.helpers import write_watchlist
@@ -97,7 +98,7 @@ class ScriptedShares:
 
 @pytest.mark.parametrize("rows, named", [c[1:] for c in C.SHARE_CASES], ids=[c[0] for c in C.SHARE_CASES])
 def test_bad_share_counts_fail_the_blocking_check_and_are_not_written(replay_settings, rows, named):
-    sources = dataclasses.replace(build_sources(replay_settings), shares=ScriptedShares(rows))
+    sources = dataclasses.replace(sources_for(replay_settings), shares=ScriptedShares(rows))
     watchlist = load_watchlist(replay_settings.watchlist_path)
 
     result = materialize([shares_outstanding], resources={"settings": replay_settings, "sources": sources,
@@ -204,11 +205,11 @@ def _corrupt_bundle(case_study_copy, changes: dict) -> None:
 @pytest.mark.parametrize("changes, check, named", [c[1:] for c in C.REPLAY_APP_CASES], ids=[c[0] for c in C.REPLAY_APP_CASES])
 def test_bad_replayed_chart_rows_fail_a_blocking_check_naming_them(replay_settings, case_study_copy, changes, check, named):
     _corrupt_bundle(case_study_copy, changes)
-    settings = dataclasses.replace(replay_settings, case_study_dir=case_study_copy)
+    settings = replay_settings.replace(case_study_dir=case_study_copy)
     watchlist = load_watchlist(settings.watchlist_path)
 
     result = materialize([app_rank_snapshots], partition_key="2025-01-27", raise_on_error=False,
-                         resources={"settings": settings, "sources": build_sources(settings), "watchlist": watchlist})
+                         resources={"settings": settings, "sources": sources_for(settings), "watchlist": watchlist})
 
     outcome = check_results(result)[check]
     assert not outcome.passed
@@ -278,7 +279,7 @@ def test_a_hostile_feed_never_reaches_a_mart_unsanitised(replay_settings, httpse
     httpserver.expect_request("/rss/search").respond_with_data(C.rss(""), content_type="application/rss+xml")
     settings = load_settings()
     news = LiveNewsSource(HttpClient(attempts=1, sleep=lambda s: None), google_news_base=httpserver.url_for("/").rstrip("/"))
-    sources = dataclasses.replace(build_sources(settings), news=news, mode="live")
+    sources = dataclasses.replace(sources_for(settings), news=news, mode="live")
 
     result = run_pipeline(build_definitions(settings, sources=sources), "2025-01-27", "2025-01-27", job="news_pipeline")
 

@@ -39,7 +39,7 @@ def test_every_mart_model_and_column_is_described(tmp_path):
 def test_docs_generate_offline_on_the_demo_warehouse(demo_run, tmp_path):
     """What `make docs` runs, into a temporary target: index.html, the catalog, the static page."""
     settings = demo_run[0]
-    _dbt(["docs", "generate", "--static", "--quiet"], settings.data_dir, tmp_path)
+    _dbt(["docs", "generate", "--static", "--quiet"], settings.data_path, tmp_path)
     target = tmp_path / "target"
     assert (target / "index.html").stat().st_size > 0 and (target / "static_index.html").stat().st_size > 0
     catalog = json.loads((target / "catalog.json").read_text())

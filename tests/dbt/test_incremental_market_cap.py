@@ -13,11 +13,12 @@ import subprocess
 import duckdb
 import pandas as pd
 import pytest
+from pathlib import Path
 from dagster import DagsterInstance
 
 from dagster_project.assets.dbt import dbt_build_args, dbt_executable, price_window
 from dagster_project.definitions import build_definitions
-from dagster_project.settings import REPO_ROOT, load_settings
+from dagster_project.config.settings import REPO_ROOT, load_settings
 from tests.pipeline import query, run_pipeline
 
 SLICE = ("2025-01-21", "2025-01-31")
@@ -39,8 +40,8 @@ def published(settings) -> pd.DataFrame:
 
 def full_rebuild(settings) -> pd.DataFrame:
     """The same model built from scratch over the same lake (no window: dbt rebuilds the table)."""
-    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(settings.data_dir), DO_NOT_TRACK="1")
-    target = settings.data_dir / "dbt_full_rebuild"
+    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(settings.data_path), DO_NOT_TRACK="1")
+    target = settings.data_path / "dbt_full_rebuild"
     subprocess.run(
         [dbt_executable(), "run", "--select", "+fct_daily_market_cap", "--full-refresh",
          "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target), "--quiet"],
@@ -76,6 +77,10 @@ def test_the_window_comes_from_daily_pipeline_partition_tags():
     assert dbt_build_args(None) == ["build"]
     assert dbt_build_args(("2025-01-28", "2025-01-28")) == [
         "build", "--vars", '{"prices_start": "2025-01-28", "prices_end": "2025-01-28"}']
+    # the run's data dir reaches dbt as a var (dbt/profiles.yml), beside the window
+    assert dbt_build_args(None, Path("/d")) == ["build", "--vars", '{"data_dir": "/d"}']
+    assert dbt_build_args(("2025-01-28", "2025-01-29"), Path("/d")) == [
+        "build", "--vars", '{"data_dir": "/d", "prices_start": "2025-01-28", "prices_end": "2025-01-29"}']
     with pytest.raises(ValueError):
         price_window("daily_pipeline", {"dagster/partition": "28/01/2025"})
 

@@ -3,7 +3,7 @@
 import pytest
 
 from dagster_project.definitions import build_definitions
-from dagster_project.settings import load_settings
+from dagster_project.config.settings import load_settings
 from tests.pipeline import query, run_pipeline
 
 WATCHLIST = """

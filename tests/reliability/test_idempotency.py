@@ -25,7 +25,7 @@ from dagster import DagsterInstance
 
 from dagster_project.definitions import build_definitions
 from dagster_project.demo import CASE_STUDY_RUNS
-from dagster_project.settings import load_settings
+from dagster_project.config.settings import load_settings
 from dagster_project.trading_calendar import nyse
 from tests.pipeline import run_pipeline, step_outcomes
 from tests.reliability.helpers import (

@@ -36,19 +36,18 @@ from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import _sql_literal, publish_warehouse
 from dagster_project.definitions import build_definitions
 from dagster_project.entities import alias_pattern
-from dagster_project.settings import load_settings
-from dagster_project.sources import build_sources
-from dagster_project.sources.app_charts import ChartConfig, LiveAppChartSource, parse_app_charts
+from dagster_project.config.settings import load_settings
+from dagster_project.resources import sources_for
+from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient, HttpError, check_url
 from dagster_project.sources.news import (
-    FeedConfig,
     LiveNewsSource,
     NewsFetchResult,
     google_news_url,
     news_frame,
-    parse_feeds,
 )
-from dagster_project.watchlist import WatchlistError, load_watchlist
+from dagster_project.config.watchlist import WatchlistError, load_watchlist, parse_watchlist
 from tests.pipeline import query, run_pipeline
 from tests.reliability.helpers import REPO_ROOT
 from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
@@ -68,7 +67,7 @@ def test_a_ticker_carrying_sql_is_refused_naming_its_line(tmp_path):
     number = text.splitlines().index(line.rstrip("\n")) + 1
     with pytest.raises(WatchlistError) as caught:
         load_watchlist(path)
-    assert str(caught.value).startswith(f"{path}, line {number}: ticker {INJECTION!r} is not a valid symbol")
+    assert str(caught.value).startswith(f"{path} line {number}: companies[0].ticker: ticker {INJECTION!r} is not a valid symbol")
 
 
 ODD_ALIASES = {
@@ -108,7 +107,7 @@ def test_aliases_with_quotes_and_regex_metacharacters_round_trip_as_data(replay_
         _item("i4", f"Report on {ODD_ALIASES['Quoter']} today"),
         _item("i5", "ONeil Labs beta v2 x 42"),
     ])
-    sources = dataclasses.replace(build_sources(settings), news=ScriptedNews(NewsFetchResult(items=items)), mode="live")
+    sources = dataclasses.replace(sources_for(settings), news=ScriptedNews(NewsFetchResult(items=items)), mode="live")
 
     result = run_pipeline(build_definitions(settings, sources=sources), "2025-01-27", "2025-01-27", job="news_pipeline")
 
@@ -193,11 +192,15 @@ BAD_URLS = ["file:///etc/passwd", "ftp://example.com/feed.xml", "javascript:aler
 def test_only_http_urls_are_accepted_wherever_a_url_is_configured(url, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="only http"):
         check_url(url)
-    with pytest.raises(ValueError, match=r"feeds\[0\] \(line 7\) id 'f': only http"):
-        parse_feeds([{"id": "f", "kind": "rss", "url": url, "__line__": 7}], "watchlist.yml")
+    head = "themes: {t: T}\ncompanies: [{ticker: X, name: X, theme: t}]\n"
+    with pytest.raises(WatchlistError, match=r"line 4: feeds\[0\]\.url \(id 'f'\): only http"):
+        parse_watchlist(head + f"feeds:\n  - {{id: f, kind: rss, url: {url!r}}}\n", "watchlist.yml")
+    with pytest.raises(ValueError, match="only http"):
+        FeedConfig("f", "rss", url=url)
     for key in ("v2_base_url", "legacy_base_url"):
-        with pytest.raises(ValueError, match=rf"app_charts\.{key}\): (only http|must be an http)"):
-            parse_app_charts({"countries": ["us"], "charts": ["top-free"], key: url, "__line__": 3}, "watchlist.yml")
+        block = f"app_charts:\n  countries: [us]\n  charts: [top-free]\n  {key}: {url!r}\n"
+        with pytest.raises(WatchlistError, match=rf"line 6: app_charts\.{key}: (only http|must be an http)"):
+            parse_watchlist(head + block, "watchlist.yml")
     with pytest.raises(ValueError, match="only http"):
         LiveAppChartSource(HttpClient(), v2_base=url)
     with pytest.raises(ValueError, match="only http"):
@@ -210,7 +213,7 @@ def test_only_http_urls_are_accepted_wherever_a_url_is_configured(url, tmp_path,
     monkeypatch.setenv("SHOCKWATCH_GOOGLE_NEWS_BASE", url)
     monkeypatch.setenv("SHOCKWATCH_SOURCE_MODE", "live")
     with pytest.raises(ValueError, match="only http"):
-        build_sources(load_settings())
+        sources_for(load_settings())
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://example.com/feed.xml", "gopher://example.com/"])
@@ -228,7 +231,7 @@ CAP = 10 * 1024 * 1024  # HttpClient's default, which build_sources uses for fee
 
 def test_the_live_sources_use_the_10_mb_cap(monkeypatch):
     monkeypatch.setenv("SHOCKWATCH_SOURCE_MODE", "live")
-    sources = build_sources(load_settings())
+    sources = sources_for(load_settings())
     assert sources.news.client.max_bytes == CAP and sources.app_charts.client.max_bytes == CAP
 
 
@@ -286,8 +289,8 @@ def test_hostile_feed_html_is_never_stored(replay_settings, httpserver):
     httpserver.expect_request("/evil.xml").respond_with_data(HOSTILE, content_type="application/rss+xml")
     feed = FeedConfig("evil", "rss", url=httpserver.url_for("/evil.xml"))
     news = LiveNewsSource(HttpClient(attempts=1, sleep=lambda s: None))
-    sources = dataclasses.replace(build_sources(replay_settings), news=news, mode="live")
-    watchlist = dataclasses.replace(load_watchlist(replay_settings.watchlist_path), feeds=(feed,))
+    sources = dataclasses.replace(sources_for(replay_settings), news=news, mode="live")
+    watchlist = load_watchlist(replay_settings.watchlist_path).model_copy(update={"feeds": (feed,)})
 
     result = materialize([news_items], partition_key="2025-01-27", raise_on_error=False,
                          resources={"settings": replay_settings, "sources": sources, "watchlist": watchlist})

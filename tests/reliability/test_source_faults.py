@@ -34,11 +34,12 @@ import pandas as pd
 import pytest
 
 from dagster_project.definitions import build_definitions
-from dagster_project.settings import load_settings
-from dagster_project.sources import build_sources
-from dagster_project.sources.app_charts import ChartConfig, LiveAppChartSource
+from dagster_project.config.settings import load_settings
+from dagster_project.resources import sources_for
+from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import FeedConfig, LiveNewsSource
+from dagster_project.sources.news import LiveNewsSource
 from dagster_project.sources.prices import PriceFetchError, YFinancePriceSource
 from dagster_project.sources.shares import SharesFetchError, YFinanceSharesSource
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
@@ -372,7 +373,7 @@ def live(baseline, tmp_path, monkeypatch, server):
     settings = load_settings()
 
     def defs(**adapters):
-        replay = build_sources(dataclasses.replace(settings, source_mode="replay"))
+        replay = sources_for(settings.replace(source_mode="replay"))
         return build_definitions(settings, sources=dataclasses.replace(replay, mode="live", **adapters))
 
     return settings, defs

@@ -1,4 +1,4 @@
-"""App Store charts: config validation, Apple's two JSON formats over a local HTTP server, replay.
+"""App Store charts: Apple's two JSON formats over a local HTTP server, replay.
 
 Payloads are built from real Apple responses (shared/reference when present, else the inline
 copies below, which restate the same shape): the v2 feed of 2023-10-05 and one legacy
@@ -14,7 +14,6 @@ import threading
 
 import pyarrow as pa
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
@@ -22,16 +21,13 @@ from dagster_project.sources.app_charts import (
     APP_RANK_COLUMNS,
     APP_RANK_SCHEMA,
     CaseStudyAppChartSource,
-    ChartConfig,
     ChartShapeError,
-    HighlightApp,
     LiveAppChartSource,
     normalise_legacy,
     normalise_v2,
-    parse_app_charts,
 )
+from dagster_project.config.source_config import ChartConfig
 from dagster_project.sources.http import HttpClient
-from dagster_project.watchlist import _LineLoader
 from tests.conftest import CASE_STUDY, REPO_ROOT, SHARED_REFERENCE
 
 NOW = dt.datetime(2025, 1, 26, 15, 30, tzinfo=dt.timezone.utc)
@@ -390,72 +386,6 @@ def test_today_is_the_utc_date_of_the_clock(server, make_source):
         source.fetch([ChartConfig("us", "top-free", 3)], dt.date(2025, 1, 26))
     rows = source.fetch([ChartConfig("us", "top-free", 3)], dt.date(2025, 1, 27)).rows
     assert rows["captured_at"].iloc[0] == dt.datetime(2025, 1, 27, 2, 0, tzinfo=dt.timezone.utc)
-
-
-# --- config -------------------------------------------------------------------------------------
-
-CONFIG_YAML = """\
-app_charts:
-  countries: [us, gb, cn, jp, de]
-  charts: [top-free, top-paid, top-grossing]
-  limit: 100
-  v2_base_url: https://rss.applemarketingtools.com
-  legacy_base_url: https://itunes.apple.com
-  highlight_apps:
-    - {app_id: "6737597349", name: DeepSeek}
-    - {app_id: "6448311069", name: ChatGPT}
-"""
-
-
-def load(text: str) -> dict:
-    return yaml.load(text, Loader=_LineLoader)
-
-
-def test_parse_app_charts_gives_every_country_and_chart():
-    charts, apps, bases = parse_app_charts(load(CONFIG_YAML), "watchlist.yml")
-    assert len(charts) == 15
-    assert charts[0] == ChartConfig("us", "top-free", 100) and charts[-1].key == "de/top-grossing"
-    assert apps == [HighlightApp("6737597349", "DeepSeek"), HighlightApp("6448311069", "ChatGPT")]
-    assert bases.v2 == "https://rss.applemarketingtools.com" and bases.legacy == "https://itunes.apple.com"
-
-
-def test_the_shipped_block_is_valid_and_highlights_deepseek_and_chatgpt():
-    path = REPO_ROOT / "dagster_project" / "watchlist.yml"
-    charts, apps, _ = parse_app_charts(load(path.read_text(encoding="utf-8"))["app_charts"], str(path))
-    ids = {app.app_id: app.name for app in apps}
-    assert ids["6737597349"] == "DeepSeek" and ids["6448311069"] == "ChatGPT"
-    assert {c.chart for c in charts} == {"top-free", "top-paid", "top-grossing"}
-
-
-@pytest.mark.parametrize("old, new, expected", [
-    ("[us, gb,", "[usa, gb,", r"line 2 \(app_charts\.countries\[0\]\): country 'usa' is not"),
-    ("top-paid, top-grossing]", "top-paid, top-weird]", r"line 2 \(app_charts\.charts\[2\]\): chart 'top-weird'"),
-    ("limit: 100", "limit: 101", r"line 2 \(app_charts\.limit\): limit 101 must be a whole number in 1\.\.100"),
-    ("v2_base_url: https://", "v2_base_url: ftp://", r"line 2 \(app_charts\.v2_base_url\): only http\(s\) URLs"),
-    ('{app_id: "6448311069"', '{app_id: "64483x1069"', r"line 9 \(app_charts\.highlight_apps\[1\]\): app 'ChatGPT' has app_id '64483x1069'"),
-    ('"6448311069", name: ChatGPT', '"6737597349", name: ChatGPT', r"line 9 .*6737597349 is listed twice"),
-    ("[us, gb,", "[us, us,", r"line 2 \(app_charts\.countries\[1\]\): country 'us' is listed twice"),
-    ("limit: 100", "limit: true", r"line 2 \(app_charts\.limit\): limit True must be a whole number"),
-])
-def test_parse_app_charts_errors_name_the_entry_and_line(old, new, expected):
-    assert old in CONFIG_YAML
-    with pytest.raises(ValueError, match=r"^watchlist\.yml, " + expected):
-        parse_app_charts(load(CONFIG_YAML.replace(old, new)), "watchlist.yml")
-
-
-def test_parse_app_charts_without_line_numbers_still_names_the_entry():
-    raw = {"countries": ["us"], "charts": ["top-free"], "highlight_apps": [{"app_id": "12a", "name": "X"}]}
-    with pytest.raises(ValueError, match=r"^cfg \(app_charts\.highlight_apps\[0\]\): app 'X' has app_id '12a'"):
-        parse_app_charts(raw, "cfg")
-    charts, apps, bases = parse_app_charts({"countries": ["us"], "charts": ["top-paid"], "limit": 10}, "cfg")
-    assert charts == [ChartConfig("us", "top-paid", 10)] and apps == [] and bases.legacy == "https://itunes.apple.com"
-
-
-def test_chart_config_rejects_bad_values_directly():
-    with pytest.raises(ValueError, match="'US' is not an ISO"):
-        ChartConfig("US", "top-free", 10)
-    with pytest.raises(ValueError, match="limit 0"):
-        ChartConfig("us", "top-free", 0)
 
 
 # --- replay -------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import logging
-import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,19 +19,18 @@ import pyarrow as pa
 import pytest
 from werkzeug import Response
 
+from dagster_project.config.source_config import FeedConfig
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import (
     NEWS_COLUMNS,
     NEWS_SCHEMA,
     CaseStudyNewsSource,
-    FeedConfig,
     FeedStateStore,
     LiveNewsSource,
     NewsFetchResult,
     google_news_url,
     html_to_text,
     normalise_feed,
-    parse_feeds,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -107,57 +105,6 @@ GOOGLE_NEWS_FEED = rss(
              date="Tue, 28 Jan 2025 15:00:00 GMT"),
     ]),
 )
-
-
-# --------------------------------------------------------------------------- parse_feeds
-
-
-def test_parse_feeds_accepts_rss_and_google_news():
-    feeds = parse_feeds([
-        {"id": "reuters_tech", "kind": "rss", "url": "https://example.com/feed.xml", "publisher": "Reuters", "__line__": 40},
-        {"id": "gn_nvidia", "kind": "google_news", "query": " Nvidia OR DeepSeek ", "__line__": 42},
-    ], source="watchlist.yml")
-    assert feeds == [
-        FeedConfig("reuters_tech", "rss", url="https://example.com/feed.xml", publisher="Reuters"),
-        FeedConfig("gn_nvidia", "google_news", query="Nvidia OR DeepSeek"),
-    ]
-
-
-@pytest.mark.parametrize("entries, expected", [
-    ([{"id": "a", "kind": "rss", "url": "https://x.test/1", "__line__": 3},
-      {"id": "a", "kind": "rss", "url": "https://x.test/2", "__line__": 7}],
-     [r"line 7", r"'a'", r"duplicate feed id", r"line 3"]),
-    ([{"id": "evil", "kind": "rss", "url": "javascript:alert(1)", "__line__": 12}],
-     [r"line 12", r"'evil'", r"only http"]),
-    ([{"id": "local", "kind": "rss", "url": "file:///etc/passwd", "__line__": 13}],
-     [r"line 13", r"'local'", r"only http"]),
-    ([{"id": "gn", "kind": "google_news", "__line__": 20}],
-     [r"line 20", r"'gn'", r"needs a non-empty 'query'"]),
-    ([{"id": "gn", "kind": "google_news", "query": "   ", "__line__": 21}],
-     [r"line 21", r"needs a non-empty 'query'"]),
-    ([{"id": "gn", "kind": "google_news", "query": "x", "url": "https://news.google.com/rss", "__line__": 22}],
-     [r"line 22", r"takes 'query', not 'url'"]),
-    ([{"id": "r", "kind": "rss", "url": "https://x.test/", "tags": ["ai"], "__line__": 5}],
-     [r"line 5", r"unknown field\(s\) \['tags'\]"]),
-    ([{"id": "Bad-Id", "kind": "rss", "url": "https://x.test/", "__line__": 6}],
-     [r"line 6", r"slug"]),
-    ([{"id": "r", "kind": "atom", "url": "https://x.test/", "__line__": 8}],
-     [r"line 8", r"'kind' must be one of rss, google_news"]),
-    ([{"id": "r", "kind": "rss", "__line__": 9}], [r"line 9", r"needs a 'url'"]),
-])
-def test_parse_feeds_errors_name_the_entry(entries, expected):
-    with pytest.raises(ValueError) as caught:
-        parse_feeds(entries, source="watchlist.yml")
-    message = str(caught.value)
-    assert message.startswith("watchlist.yml, feeds[")
-    for pattern in expected:
-        assert re.search(pattern, message), (pattern, message)
-
-
-def test_parse_feeds_error_without_line_names_the_index():
-    entries = [{"id": "ok", "kind": "rss", "url": "https://x.test/"}, {"kind": "rss", "url": "ftp://x.test/"}]
-    with pytest.raises(ValueError, match=r"^feeds\.yml, feeds\[1\]: 'id' must be a slug"):
-        parse_feeds(entries, source="feeds.yml")
 
 
 # --------------------------------------------------------------------------- google_news_url
