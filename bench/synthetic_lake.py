@@ -120,6 +120,8 @@ def write_shares(lake_dir: Path, tickers: list[str], sessions: list[dt.date], rn
             rows["as_of_date"].append(quarter)
             rows["filing_date"].append(quarter + dt.timedelta(days=int(lag)))
             rows["shares"].append(int(shares))
+            rows["shares_diluted"].append(None)
+            rows["basis_factor"].append(1.0)
             rows["measure"].append("cover_page_shares_outstanding")
             rows["source"].append(SYNTHETIC)
             rows["fetched_at"].append(FETCHED_AT)

@@ -1,7 +1,7 @@
 """Build ShockWatch's case-study bundle from the reference collection.
 
-This script explains how ``case_study/prices_daily.csv`` and
-``case_study/shares_outstanding.csv`` were made. It reads the reference CSVs
+This script explains how ``case_study/prices_daily.csv`` was made
+(``shares_outstanding.csv`` is curated row by row from the filings: see PROVENANCE.md). It reads the reference CSVs
 (default: ``../shared/reference`` relative to the repository root), writes the
 figures again in ShockWatch's own layout, and checks the result. The pipeline
 never runs it; it exists so that anyone can rebuild the committed bundle.
@@ -23,9 +23,9 @@ Rules:
       with adj_close = close.
     - ``dividend_adjusted_close_only`` ASML (the only series found is an
       adjusted close). close = adj_close, and open/high/low/volume are empty.
-* Shares: one output row per reference row. Weighted-average rows cite their
-  SEC filing URL (empty where the reference has none), and the two cover-page
-  rows carry a short description.
+* Shares are not built here any more: the first version of the bundle restated
+  the reference's weighted averages, four of which were impossible (basic above
+  diluted); the curated file replaces them and adds cover-page counts.
 
 Only the standard library is used, and the output is deterministic: the same
 input always gives the same bytes.
@@ -61,13 +61,6 @@ PRICE_HEADER = [
     "trade_date", "ticker", "open", "high", "low", "close", "adj_close",
     "volume", "price_basis", "origin",
 ]
-SHARES_HEADER = ["ticker", "as_of_date", "filing_date", "shares", "measure", "source_document"]
-
-COVER_PAGE_DOCS = {
-    "NVDA": "NVIDIA 10-Q filed 2024-11-20, cover page",
-    "META": "Meta 10-Q filed 2025-05-01, cover page",
-}
-
 QUANTUM = Decimal("0.0001")
 
 
@@ -168,28 +161,6 @@ def check_prices(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return violations
 
 
-def build_shares(ref: Path) -> list[dict[str, str]]:
-    out = []
-    for r in read_rows(ref / "shares_outstanding.csv"):
-        measure = r["measure"]
-        if measure == "weighted_avg_basic_shares_quarter":
-            # The SEC filing URL. Three reference rows (ASML 2024-09-30,
-            # ASML 2025-03-31, TSM 2025-03-31) have no link; they stay empty.
-            doc = r["source_url"]
-            assert doc == "" or doc.startswith("https://www.sec.gov/"), doc
-        elif measure == "cover_page_shares_outstanding":
-            doc = COVER_PAGE_DOCS[r["ticker"]]
-        else:
-            raise ValueError(f"unexpected measure {measure!r}")
-        out.append({
-            "ticker": r["ticker"], "as_of_date": r["as_of_date"],
-            "filing_date": r["filing_date"], "shares": volume(r["shares"]),
-            "measure": measure, "source_document": doc,
-        })
-    out.sort(key=lambda row: (row["ticker"], row["as_of_date"], row["measure"]))
-    return out
-
-
 def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
@@ -212,15 +183,8 @@ def main() -> None:
               r["trade_date"], r["ticker"], "O", r["open"], "H", r["high"],
               "L", r["low"], "C", r["close"])
 
-    shares = build_shares(args.reference)
-    ref_count = len(read_rows(args.reference / "shares_outstanding.csv"))
-    assert len(shares) == ref_count
-    assert all("cloudfront" not in r["source_document"] for r in shares)
-
     write_csv(args.out / "prices_daily.csv", PRICE_HEADER, prices)
-    write_csv(args.out / "shares_outstanding.csv", SHARES_HEADER, shares)
-    print(f"prices_daily.csv: {len(prices)} rows; shares_outstanding.csv: {len(shares)} rows; "
-          f"{len(violations)} OHLC inconsistencies")
+    print(f"prices_daily.csv: {len(prices)} rows; {len(violations)} OHLC inconsistencies")
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@ from dagster_dbt import DbtCliResource
 from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_models_asset
-from dagster_project.assets.ingest import companies, entities, prices, shares_outstanding
+from dagster_project.assets.ingest import companies, entities, prices
 from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
 from dagster_project.assets.report import shock_report
+from dagster_project.assets.shares import shares_outstanding
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.config.watchlist import Watchlist
 from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions

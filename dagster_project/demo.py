@@ -36,10 +36,10 @@ CASE_STUDY_RUNS = [
 ]
 
 TOP_LOSSES_SQL = """
-select f.ticker, f.trade_date, f.pct_change, f.market_cap_change_usd, f.close, f.prev_close
+select f.ticker, f.trade_date, f.pct_change, f.value_change_usd, f.close, f.prev_close
 from marts.fct_daily_market_cap f
-where f.market_cap_change_usd is not null
-order by f.market_cap_change_usd
+where f.value_change_usd is not null
+order by f.value_change_usd
 limit 5
 """
 
@@ -113,7 +113,7 @@ def main() -> int:
             print(f"{job_name} failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)
             return 1
     print(f"Pipeline finished in {time.monotonic() - started:.0f} s.\n")
-    print("Five largest single-day market-cap losses in the warehouse:")
+    print("Five largest single-day value losses in the warehouse (price move x the previous day's cap):")
     for ticker, day, pct, change, close, prev in headline_losses(settings.analytics_db):
         print(f"  {day}  {ticker:<5} {pct:+8.2%}  {change / 1e9:+9.1f} $B   close {prev:.2f} -> {close:.2f}")
     print("\nAround the DeepSeek shock (marts.fct_event_timeline, 2025-01-24..28):")

@@ -34,16 +34,16 @@ TOP_MOVERS = 3
 EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news")
 
 LOSSES_SQL = """
-select m.ticker, c.company_name, m.trade_date, m.pct_change, m.market_cap_change_usd, m.prev_close, m.close
+select m.ticker, c.company_name, m.trade_date, m.pct_change, m.value_change_usd, m.prev_close, m.close
 from marts.fct_daily_market_cap as m
 inner join marts.dim_company as c using (ticker)
-where m.trade_date between ? and ? and m.market_cap_change_usd is not null
-order by m.market_cap_change_usd
+where m.trade_date between ? and ? and m.value_change_usd is not null
+order by m.value_change_usd
 limit 5
 """
 # fct_theme_daily excludes benchmarks and compares only tickers with a cap on both days
 TOTAL_SQL = """
-select trade_date, sum(market_cap_change_usd) as change_usd, sum(tickers_compared) as tickers
+select trade_date, sum(value_change_usd) as change_usd, sum(tickers_compared) as tickers
 from marts.fct_theme_daily
 where trade_date between ? and ?
 group by trade_date
@@ -54,12 +54,12 @@ with movers as (
     select m.ticker
     from marts.fct_daily_market_cap as m
     inner join marts.dim_company as c using (ticker)
-    where not c.is_benchmark and m.trade_date between ? and ? and m.market_cap_change_usd is not null
+    where not c.is_benchmark and m.trade_date between ? and ? and m.value_change_usd is not null
     group by m.ticker
-    order by max(abs(m.market_cap_change_usd)) desc, m.ticker
+    order by max(abs(m.value_change_usd)) desc, m.ticker
     limit ?
 )
-select trade_date, ticker, market_cap_change_usd
+select trade_date, ticker, value_change_usd
 from marts.fct_daily_market_cap
 where ticker in (select ticker from movers) and trade_date between ? and ?
 order by ticker, trade_date
@@ -246,7 +246,7 @@ def render_report(data: ReportData) -> str:
 <h1>ShockWatch: market-cap shock report</h1>
 <p class="sub">{_e(window)} · from the published warehouse (analytics.duckdb, published {data.warehouse_published:%Y-%m-%d %H:%M} UTC)</p>
 <section class="cards">{"".join(cards)}</section>
-<h2>Daily market-cap change and events</h2>
+<h2>Daily value change and events</h2>
 <figure>
 {chart}
 <figcaption>Bars: the day's market-cap change of the watchlist (benchmarks excluded; only tickers with a

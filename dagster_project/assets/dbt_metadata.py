@@ -78,8 +78,8 @@ def chart_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str] | None)
     first, last = window or ((data_end - dt.timedelta(days=30)).isoformat(), data_end.isoformat())
     peak = con.execute(
         "select trade_date from marts.fct_theme_daily where trade_date between ? and ? "
-        "group by trade_date having sum(market_cap_change_usd) is not null "
-        "order by abs(sum(market_cap_change_usd)) desc, trade_date desc limit 1",
+        "group by trade_date having sum(value_change_usd) is not null "
+        "order by abs(sum(value_change_usd)) desc, trade_date desc limit 1",
         [first, last],
     ).fetchone()
     if peak is None:

@@ -33,7 +33,6 @@ from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.resources import SourcesResource, WatchlistResource
 from dagster_project.sources.prices import PriceFetchError
-from dagster_project.sources.shares import SharesFetchError
 from dagster_project.trading_calendar import PRICES_START, previous_session
 
 # BackfillPolicy is marked beta; it is what makes a backfill range one run.
@@ -167,59 +166,6 @@ def prices(
             "preview": preview(written[written["trade_date"] == sessions[-1]]),
         },
         check_results=checks,
-    )
-
-
-@asset(
-    **datasets.SHARES.asset_args(),
-    retry_policy=LIVE_FETCH_RETRY,
-    freshness_policy=PRICES_FRESHNESS,
-    check_specs=[AssetCheckSpec("positive_unique_share_counts", asset="shares_outstanding", blocking=True)],
-    description=(
-        "Shares outstanding per ticker and date (lake/shares_outstanding/data.parquet). "
-        "`filing_date` is when a count became public, so market caps never use a count "
-        "before it was known. Benchmarks (ETFs) are skipped."
-    ),
-)
-def shares_outstanding(
-    context: AssetExecutionContext,
-    settings: ShockWatchSettings,
-    sources: SourcesResource,
-    watchlist: WatchlistResource,
-):
-    tickers = [c.ticker for c in watchlist.companies if not c.is_benchmark]
-    end = dt.date.today()
-    start = dt.date(PRICES_START.year - 1, 1, 1)
-    context.log.info(f"fetching share counts for {len(tickers)} tickers from {sources.shares.name}")
-    try:
-        frame = sources.shares.fetch(tickers, start, end)
-    except SharesFetchError as exc:
-        if exc.transient:  # rate limit, 5xx, timeout: the op's retry policy gets a slower second chance
-            raise
-        raise Failure(description=str(exc), allow_retries=False) from exc
-    uncovered = sorted(set(tickers) - set(frame["ticker"]))
-    if uncovered:
-        context.log.warning(f"no share count for {', '.join(uncovered)}: their market cap stays null")
-    bad = frame[(frame["shares"] <= 0) | frame.duplicated(["ticker", "as_of_date", "measure"], keep=False)]
-    if bad.empty:
-        write_dataset(settings, datasets.SHARES, frame)
-    yield MaterializeResult(
-        metadata={
-            "dagster/row_count": len(frame),
-            "tickers_covered": MetadataValue.json(sorted(frame["ticker"].unique().tolist())),
-            "tickers_without_count": MetadataValue.json(uncovered),
-            "source": sources.shares.name,
-            "preview": preview(frame.sort_values("as_of_date", ascending=False)),
-        },
-        check_results=[
-            AssetCheckResult(
-                check_name="positive_unique_share_counts",
-                passed=bad.empty,
-                description="share counts > 0 and unique per (ticker, as_of_date, measure)"
-                + ("" if bad.empty else f"; {len(bad)} bad row(s), lake file left unchanged"),
-                metadata={"sample": MetadataValue.json([f"{r.ticker} {r.as_of_date}" for r in bad.head(10).itertuples()])},
-            )
-        ],
     )
 
 

@@ -41,13 +41,22 @@ from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 
 log = logging.getLogger(__name__)
 
-SHARES_COLUMNS = ["ticker", "as_of_date", "filing_date", "shares", "measure", "source", "fetched_at"]
+SHARES_COLUMNS = ["ticker", "as_of_date", "filing_date", "shares", "shares_diluted", "basis_factor",
+                  "measure", "source", "fetched_at"]
 SHARES_SCHEMA = pa.schema(
     [
         ("ticker", pa.string()),
         ("as_of_date", pa.date32()),
         ("filing_date", pa.date32()),  # when the count became public; null if unknown
-        ("shares", pa.int64()),
+        ("shares", pa.int64()),  # as reported on as_of_date (before any later split)
+        # the same period's weighted-average diluted count, where the source has it: a basic
+        # count above it is impossible, so the checks compare the two
+        ("shares_diluted", pa.int64()),
+        # what puts `shares` on the basis of the listed price series (split-adjusted closes of
+        # the listed share or ADS): the split ratios after as_of_date that the count does not
+        # yet reflect, times the ADS ratio where a count is of ordinary shares (TSM: 1/5);
+        # 1.0 when the count is already on that basis
+        ("basis_factor", pa.float64()),
         ("measure", pa.string()),
         ("source", pa.string()),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
@@ -90,6 +99,8 @@ def normalise_shares_full(ticker: str, series: pd.Series | None, fetched_at: pd.
     frame["ticker"] = ticker
     frame["filing_date"] = None
     frame["shares"] = frame["shares"].astype("int64")
+    frame["shares_diluted"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    frame["basis_factor"] = 1.0
     frame["measure"] = "yahoo_shares_full"
     frame["source"] = "yfinance"
     frame["fetched_at"] = fetched_at
@@ -172,7 +183,9 @@ class YFinanceSharesSource:
             raise _NoShareCount(f"{ticker}: no share count in fundamentals or fast_info", tickers=[ticker])
         log.info("%s: no share history; using fast_info count %s as of %s", ticker, shares, now.date())
         return pd.DataFrame([{
-            "ticker": ticker, "as_of_date": now.date(), "filing_date": None,
-            "shares": int(shares), "measure": "yahoo_fast_info", "source": "yfinance",
+            # a count Yahoo serves now is public now: its filing date is the fetch date
+            "ticker": ticker, "as_of_date": now.date(), "filing_date": now.date(),
+            "shares": int(shares), "shares_diluted": pd.NA, "basis_factor": 1.0,
+            "measure": "yahoo_fast_info", "source": "yfinance",
             "fetched_at": now,
         }])[SHARES_COLUMNS]

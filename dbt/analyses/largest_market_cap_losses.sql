@@ -9,11 +9,11 @@ select
     c.company_name,
     m.trade_date,
     m.pct_change,
-    round(m.market_cap_change_usd / 1e9, 1) as change_bn,
+    round(m.value_change_usd / 1e9, 1) as change_bn,
     m.prev_close,
     m.close
 from {{ ref('fct_daily_market_cap') }} as m
 inner join {{ ref('dim_company') }} as c using (ticker)
-where m.market_cap_change_usd is not null
-order by m.market_cap_change_usd
+where m.value_change_usd is not null
+order by m.value_change_usd
 limit {{ var('top_n', 10) }}

@@ -19,7 +19,7 @@ select
     d.ticker,
     c.theme,
     d.pct_change,
-    round(d.market_cap_change_usd / 1e9, 1) as change_bn,
+    round(d.value_change_usd / 1e9, 1) as change_bn,
     mm.ticker is not null as also_abnormal,
     mm.sigma_multiple
 from nvda_days as n

@@ -64,13 +64,15 @@ PRICE_CASES = [
 # ----------------------------------------------------------------------------- shares (the shares_outstanding asset)
 
 SHARE_ROW = {"ticker": "NVDA", "as_of_date": dt.date(2024, 11, 15), "filing_date": dt.date(2024, 11, 20),
-             "shares": 24_490_000_000, "measure": "cover_page", "source": "corpus"}
+             "shares": 24_490_000_000, "shares_diluted": None, "basis_factor": 1.0,
+             "measure": "cover_page", "source": "corpus"}
 
-# (id, rows the source returns, what the blocking check's sample names)
+# (id, rows the source returns, what the quarantine reason says)
 SHARE_CASES = [
-    ("negative-count", [{**SHARE_ROW, "shares": -24_490_000_000}], "NVDA 2024-11-15"),
-    ("zero-count", [{**SHARE_ROW, "shares": 0}], "NVDA 2024-11-15"),
-    ("duplicated-share-key", [SHARE_ROW, {**SHARE_ROW, "shares": 24_500_000_000}], "NVDA 2024-11-15"),
+    ("negative-count", [{**SHARE_ROW, "shares": -24_490_000_000}], "shares -24490000000 is not a positive whole number"),
+    ("zero-count", [{**SHARE_ROW, "shares": 0}], "shares 0 is not a positive whole number"),
+    ("duplicated-share-key", [SHARE_ROW, {**SHARE_ROW, "shares": 24_500_000_000}],
+     "conflicting counts for NVDA as of 2024-11-15 (cover_page): 24,490,000,000 vs 24,500,000,000"),
 ]
 
 # ----------------------------------------------------------------------------- news feeds (LiveNewsSource over HTTP)

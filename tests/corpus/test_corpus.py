@@ -21,7 +21,7 @@ import pytest
 from dagster import materialize
 
 from dagster_project.assets.app_ranks import app_rank_snapshots
-from dagster_project.assets.ingest import shares_outstanding
+from dagster_project.assets.shares import shares_outstanding
 from dagster_project.definitions import build_definitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.config.settings import load_settings
@@ -96,18 +96,19 @@ class ScriptedShares:
         return frame[SHARES_COLUMNS]
 
 
-@pytest.mark.parametrize("rows, named", [c[1:] for c in C.SHARE_CASES], ids=[c[0] for c in C.SHARE_CASES])
-def test_bad_share_counts_fail_the_blocking_check_and_are_not_written(replay_settings, rows, named):
+@pytest.mark.parametrize("rows, reason", [c[1:] for c in C.SHARE_CASES], ids=[c[0] for c in C.SHARE_CASES])
+def test_bad_share_counts_are_quarantined_with_their_reason_and_never_written(replay_settings, rows, reason):
     sources = dataclasses.replace(sources_for(replay_settings), shares=ScriptedShares(rows))
     watchlist = load_watchlist(replay_settings.watchlist_path)
 
     result = materialize([shares_outstanding], resources={"settings": replay_settings, "sources": sources,
                                                           "watchlist": watchlist}, raise_on_error=False)
 
-    check = check_results(result)["positive_unique_share_counts"]
-    assert not check.passed and "lake file left unchanged" in check.description
-    assert named in check.metadata["sample"].value
-    assert not (replay_settings.lake_dir / "shares_outstanding" / "data.parquet").exists()
+    (quarantined,) = (replay_settings.quarantine_dir / "shares_outstanding").glob("run=*.parquet")
+    assert reason in pd.read_parquet(quarantined)["reason"].tolist()
+    lake_rows = pd.read_parquet(replay_settings.lake_dir / "shares_outstanding" / "data.parquet")
+    assert lake_rows.empty  # every row the source gave was bad; nothing else was there before
+    assert check_results(result)["share_counts_valid"].passed  # what landed is clean
 
 
 def test_live_share_counts_that_are_not_positive_are_dropped_with_a_warning_naming_them(caplog):

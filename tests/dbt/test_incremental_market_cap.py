@@ -25,7 +25,8 @@ SLICE = ("2025-01-21", "2025-01-31")
 SESSION, NEXT_SESSION = "2025-01-28", "2025-01-29"
 ROWS_SQL = "select * from marts.fct_daily_market_cap order by ticker, trade_date"
 COLUMNS = ["ticker", "trade_date", "close", "prev_close", "pct_change", "shares_outstanding", "market_cap_usd",
-           "market_cap_change_usd", "price_basis", "shares_as_of_date", "shares_measure"]
+           "market_cap_change_usd", "price_basis", "shares_as_of_date", "shares_measure", "shares_known_from",
+           "value_change_usd", "share_count_effect_usd", "total_return"]
 
 
 def run_partition(defs, partition: str):

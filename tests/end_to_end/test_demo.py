@@ -11,7 +11,7 @@ from tests.pipeline import query
 
 def test_demo_builds_the_case_study_warehouse(demo_run):
     replay_settings, out = demo_run
-    first_loss = out.split("Five largest single-day market-cap losses in the warehouse:\n")[1].splitlines()[0]
+    first_loss = out.split("Five largest single-day value losses in the warehouse (price move x the previous day's cap):\n")[1].splitlines()[0]
     assert "2025-01-27" in first_loss and "NVDA" in first_loss and "-16.97%" in first_loss and "-592.7 $B" in first_loss
 
     db = replay_settings.analytics_db

@@ -108,7 +108,7 @@ with
 {% if windowed %}
 -- the lake around the window: one scan, pruned to the trade_date= folders it needs
 nearby as materialized (
-    select ticker, trade_date, close, price_basis
+    select ticker, trade_date, close, adj_close, price_basis
     from {{ ref('stg_prices') }}
     where trade_date between date '{{ scan_from }}' and date '{{ scan_to }}'
 ),
@@ -119,8 +119,8 @@ window_rows as (
 
 -- each ticker's last row before the window: the previous session of the window's first rows
 prev_rows as (
-    select ticker, max(trade_date) as trade_date,
-           arg_max(close, trade_date) as close, arg_max(price_basis, trade_date) as price_basis
+    select ticker, max(trade_date) as trade_date, arg_max(close, trade_date) as close,
+           arg_max(adj_close, trade_date) as adj_close, arg_max(price_basis, trade_date) as price_basis
     from nearby
     where trade_date < date '{{ start }}'
     group by ticker
@@ -128,8 +128,8 @@ prev_rows as (
 
 -- each ticker's first row after the window: its changes depend on the window's last close
 next_rows as (
-    select ticker, min(trade_date) as trade_date,
-           arg_min(close, trade_date) as close, arg_min(price_basis, trade_date) as price_basis
+    select ticker, min(trade_date) as trade_date, arg_min(close, trade_date) as close,
+           arg_min(adj_close, trade_date) as adj_close, arg_min(price_basis, trade_date) as price_basis
     from nearby
     where trade_date > date '{{ end }}'
       and ticker in (select ticker from window_rows union select ticker from prev_rows)
@@ -143,7 +143,7 @@ prices as (
 ),
 {% else %}
 prices as (
-    select ticker, trade_date, close, price_basis from {{ ref('stg_prices') }}
+    select ticker, trade_date, close, adj_close, price_basis from {{ ref('stg_prices') }}
 ),
 {% endif %}
 
@@ -152,9 +152,11 @@ priced as (
         p.ticker,
         p.trade_date,
         p.close,
+        p.adj_close,
         p.price_basis,
         s.shares as shares_outstanding,
         s.as_of_date as shares_as_of_date,
+        s.known_from as shares_known_from,
         s.measure as shares_measure
     from prices as p
     asof left join {{ ref('int_shares_known') }} as s
@@ -166,6 +168,8 @@ with_previous as (
         *,
         close * shares_outstanding as market_cap_usd,
         lag(close) over by_ticker as prev_close,
+        lag(adj_close) over by_ticker as prev_adj_close,
+        lag(shares_outstanding) over by_ticker as prev_shares_outstanding,
         lag(close * shares_outstanding) over by_ticker as prev_market_cap_usd
     from priced
     window by_ticker as (partition by ticker order by trade_date)
@@ -182,7 +186,14 @@ select
     market_cap_usd - prev_market_cap_usd as market_cap_change_usd,
     price_basis,
     shares_as_of_date,
-    shares_measure
+    shares_measure,
+    shares_known_from,
+    -- what the price move made or destroyed, on yesterday's count: the figure to read
+    prev_market_cap_usd * (close / prev_close - 1) as value_change_usd,
+    -- the rest of market_cap_change_usd: today's close x the change of the count in use (zero
+    -- unless a new count took effect today); a filing, not the market, made it
+    close * (shares_outstanding - prev_shares_outstanding) as share_count_effect_usd,
+    adj_close / prev_adj_close - 1 as total_return
 from with_previous
 {%- if windowed %}
 where trade_date >= date '{{ start }}'  -- the previous rows were only read for their close

@@ -10,8 +10,9 @@ with price_moves as (
         ticker as entity,
         ticker || ' ' || case when pct_change < 0 then '−' else '+' end
             || printf('%.2f', abs(pct_change) * 100) || '%'
-            || coalesce(', ' || case when market_cap_change_usd < 0 then '−' else '+' end
-                || '$' || printf('%.1f', abs(market_cap_change_usd) / 1e9) || 'B', '') as title,
+            -- the value the move made or destroyed, never a share-count switch
+            || coalesce(', ' || case when value_change_usd < 0 then '−' else '+' end
+                || '$' || printf('%.1f', abs(value_change_usd) / 1e9) || 'B', '') as title,
         pct_change as magnitude,
         cast(null as varchar) as url,
         'fct_market_moves' as source

@@ -6,6 +6,7 @@ with returns as (
         trade_date,
         pct_change,
         market_cap_change_usd,
+        value_change_usd,
         stddev_samp(pct_change) over prior_60 as trailing_60d_std,
         count(pct_change) over prior_60 as trailing_returns
     from {{ ref('fct_daily_market_cap') }}
@@ -22,7 +23,8 @@ select
     case
         when abs(pct_change) >= 0.10 then 'abs_move_10pct'
         else 'three_sigma'
-    end as reason
+    end as reason,
+    value_change_usd
 from returns
 where pct_change is not null
   and (

@@ -1,6 +1,6 @@
 -- Market cap per theme and NYSE session. Benchmarks (is_benchmark: the ETFs) are tracked for
 -- comparison and never summed, so the benchmark theme does not appear.
--- total_market_cap_usd adds every ticker with a market cap that day. The change and pct_change
+-- total_market_cap_usd adds every ticker with a market cap that day. The changes and pct_change
 -- only compare tickers with a market cap on both the day and their previous session: a ticker
 -- whose first share count becomes known (or that has none, like ARM and MRVL in the case study)
 -- would otherwise show up as a jump or a drop of the theme's value that no price ever made.
@@ -17,6 +17,7 @@ daily as (
         m.market_cap_usd,
         -- market_cap_change_usd is null unless the ticker has a cap on both days
         m.market_cap_change_usd,
+        m.value_change_usd,
         m.market_cap_usd - m.market_cap_change_usd as comparable_prev_market_cap_usd
     from {{ ref('fct_daily_market_cap') }} as m
     inner join members as c using (ticker)
@@ -27,9 +28,11 @@ select
     trade_date,
     {{ exact_sum('market_cap_usd') }} as total_market_cap_usd,
     {{ exact_sum('market_cap_change_usd') }} as market_cap_change_usd,
-    {{ exact_sum('market_cap_change_usd') }} / nullif({{ exact_sum('comparable_prev_market_cap_usd') }}, 0) as pct_change,
+    -- value-based: what the prices did to yesterday's value, never a share-count switch
+    {{ exact_sum('value_change_usd') }} / nullif({{ exact_sum('comparable_prev_market_cap_usd') }}, 0) as pct_change,
     count(market_cap_usd) as tickers_counted,
-    count(market_cap_change_usd) as tickers_compared
+    count(market_cap_change_usd) as tickers_compared,
+    {{ exact_sum('value_change_usd') }} as value_change_usd
 from daily
 group by theme, trade_date
 -- a theme-day with no market cap at all (before the first share count) says nothing
