@@ -12,14 +12,14 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: demo test test-slow dev sql install clean reset
+.PHONY: demo test test-slow dev sql install clean reset lint format
 
 install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,analyst]'
+	$(BIN)/python -m pip install --quiet -e '.[test,analyst,lint]'
 	touch $@
 
 # dbt's manifest, parsed once per change of the dbt project (Dagster loads it at start-up).
@@ -37,6 +37,17 @@ demo: install  ## run the whole pipeline on the bundled case study, offline
 
 test: install  ## the test suite, offline (what CI runs; the slow reliability suites are in test-slow)
 	$(BIN)/python -m pytest -q -m "not live and not slow"
+
+lint: install  ## ruff (format and lint) on the Python, sqlfluff on the dbt SQL; what CI runs first
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	mkdir -p $(SHOCKWATCH_DATA_DIR)/warehouse
+	$(BIN)/sqlfluff lint dbt/models dbt/analyses
+
+format: install  ## rewrite the code to what `make lint` accepts
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix dbt/models dbt/analyses
 
 test-slow: install  ## the slow reliability suites: crash safety, idempotency, analyst concurrency (~10 min)
 	$(BIN)/python -m pytest -q -m "slow and not live"

@@ -50,8 +50,8 @@ def run(work: Path) -> dict:
     say("breakdown of the floor, stage by stage")
     timed = run_timed([sys.executable, "-c", CHILD, str(data / "lake"), str(db), MEMORY_LIMIT, str(THREADS)], log=log)
     db.unlink(missing_ok=True)
-    line = next(l for l in log.read_text().splitlines()[::-1] if l.startswith("RESULT "))
-    stages = json.loads(line[len("RESULT "):])
+    line = next(row for row in log.read_text().splitlines()[::-1] if row.startswith("RESULT "))
+    stages = json.loads(line[len("RESULT ") :])
     return {"stages": stages, "wall_s": timed.seconds, "peak_rss_mb": timed.peak_rss_mb}
 
 

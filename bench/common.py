@@ -38,8 +38,9 @@ class Timed:
     extra: dict = field(default_factory=dict)
 
 
-def run_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None, log: Path | None = None,
-              check: bool = True) -> Timed:
+def run_timed(
+    cmd: list[str], env: dict | None = None, cwd: Path | None = None, log: Path | None = None, check: bool = True
+) -> Timed:
     """Run `cmd`, return its wall time and peak RSS; stdout+stderr go to `log`."""
     log = log or Path(os.devnull)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,12 @@ def run_dbt(args: list[str], data_dir: Path, target: Path, label: str, project_d
     (Path(data_dir) / "warehouse").mkdir(parents=True, exist_ok=True)
     results = Path(target) / "run_results.json"
     results.unlink(missing_ok=True)  # never read a previous invocation's numbers
-    timed = run_timed([DBT, *args, "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target)],
-                      env=dbt_env(data_dir), cwd=project_dir, log=Path(target) / f"{label}.out")
+    timed = run_timed(
+        [DBT, *args, "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target)],
+        env=dbt_env(data_dir),
+        cwd=project_dir,
+        log=Path(target) / f"{label}.out",
+    )
     timed.extra["run_results"] = node_times(results) if results.exists() else {}  # `dbt parse` writes none
     return timed
 

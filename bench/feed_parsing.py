@@ -25,23 +25,27 @@ from xml.sax.saxutils import escape
 
 import feedparser
 
-from dagster_project.sources.http import HttpResponse
 from dagster_project.config.source_config import FeedConfig
+from dagster_project.sources.http import HttpResponse
 from dagster_project.sources.news import LiveNewsSource, normalise_feed
 
 OUTLETS = ["Example Wire", "Synthetic Times", "Bench Daily", "Made-Up Markets", "Test Ledger"]
-WORDS = ("chip demand guidance capex model inference cloud export rally selloff shares record "
-         "quarter revenue margin outlook datacenter accelerator supply memory server").split()
+WORDS = (
+    "chip demand guidance capex model inference cloud export rally selloff shares record "
+    "quarter revenue margin outlook datacenter accelerator supply memory server"
+).split()
 
 
 def synthetic_rss(items: int = 10_000, seed: int = 20250127) -> bytes:
     """A deterministic SYNTHETIC RSS 2.0 feed: titles with entities and outlet suffixes,
     HTML descriptions, RFC 822 dates, guids, <source> on some items."""
     rng = random.Random(seed)
-    start = dt.datetime(2025, 1, 20, tzinfo=dt.timezone.utc)
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
-             "<title>SYNTHETIC benchmark feed</title><link>https://example.com/</link>",
-             "<description>SYNTHETIC items for bench/feed_parsing.py; not news.</description>"]
+    start = dt.datetime(2025, 1, 20, tzinfo=dt.UTC)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
+        "<title>SYNTHETIC benchmark feed</title><link>https://example.com/</link>",
+        "<description>SYNTHETIC items for bench/feed_parsing.py; not news.</description>",
+    ]
     for i in range(items):
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
         outlet = rng.choice(OUTLETS)
@@ -50,12 +54,17 @@ def synthetic_rss(items: int = 10_000, seed: int = 20250127) -> bytes:
             title += f" - {outlet}"
         when = start + dt.timedelta(minutes=7 * i)
         body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60)))
-        description = escape(f"<p>{body} <b>{rng.choice(WORDS)}</b> <a href=\"https://example.com/{i}\">more</a></p>")
-        source = f'<source url="https://example.com/{outlet.replace(" ", "").lower()}">{outlet}</source>' if i % 3 == 0 else ""
+        description = escape(f'<p>{body} <b>{rng.choice(WORDS)}</b> <a href="https://example.com/{i}">more</a></p>')
+        source = (
+            f'<source url="https://example.com/{outlet.replace(" ", "").lower()}">{outlet}</source>'
+            if i % 3 == 0
+            else ""
+        )
         parts.append(
             f"<item><title>{title}</title><link>https://example.com/synthetic/{i}</link>"
             f'<guid isPermaLink="false">synthetic-{i}</guid><pubDate>{format_datetime(when)}</pubDate>'
-            f"<description>{description}</description>{source}</item>")
+            f"<description>{description}</description>{source}</item>"
+        )
     parts.append("</channel></rss>")
     return "\n".join(parts).encode("utf-8")
 
@@ -77,7 +86,7 @@ def adapter(body: bytes) -> int:
 
 
 def normalise_only(parsed) -> int:
-    return len(normalise_feed("synthetic", parsed, dt.datetime.now(dt.timezone.utc), "SYNTHETIC").items)
+    return len(normalise_feed("synthetic", parsed, dt.datetime.now(dt.UTC), "SYNTHETIC").items)
 
 
 def measure(items: int = 10_000, repeat: int = 3) -> dict:
@@ -96,9 +105,13 @@ def measure(items: int = 10_000, repeat: int = 3) -> dict:
     normalise_only(parsed)
     normalise_s = time.perf_counter() - started
     return {
-        "items": items, "bytes": len(body),
-        "bare_s": best["bare"], "adapter_s": best["adapter"], "normalise_s": normalise_s,
-        "bare_items_per_s": items / best["bare"], "adapter_items_per_s": items / best["adapter"],
+        "items": items,
+        "bytes": len(body),
+        "bare_s": best["bare"],
+        "adapter_s": best["adapter"],
+        "normalise_s": normalise_s,
+        "bare_items_per_s": items / best["bare"],
+        "adapter_items_per_s": items / best["adapter"],
         "ratio": best["bare"] / best["adapter"],
     }
 
@@ -111,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     r = measure(args.items, args.repeat)
     print(f"SYNTHETIC RSS: {r['items']:,} items, {r['bytes'] / 1e6:.1f} MB")
     print(f"bare feedparser.parse : {r['bare_s']:.2f} s  ({r['bare_items_per_s']:,.0f} items/s)")
-    print(f"adapter parse path    : {r['adapter_s']:.2f} s  ({r['adapter_items_per_s']:,.0f} items/s); "
-          f"normalise_feed alone {r['normalise_s']:.2f} s")
+    print(
+        f"adapter parse path    : {r['adapter_s']:.2f} s  ({r['adapter_items_per_s']:,.0f} items/s); "
+        f"normalise_feed alone {r['normalise_s']:.2f} s"
+    )
     print(f"P4 throughput ratio (adapter / bare) = {r['ratio']:.3f}  (target >= 0.8)")
     return 0
 

@@ -69,8 +69,10 @@ con.execute("checkpoint")
 print(json.dumps({"query_s": time.perf_counter() - started}))
 """
 
-CHECKSUM = ("select count(*), sum(hash(ticker, trade_date, close, prev_close, shares_outstanding, "
-            "shares_as_of_date, shares_measure, price_basis)::hugeint) from {table}")
+CHECKSUM = (
+    "select count(*), sum(hash(ticker, trade_date, close, prev_close, shares_outstanding, "
+    "shares_as_of_date, shares_measure, price_basis)::hugeint) from {table}"
+)
 
 
 def checksum(db: Path, table: str) -> tuple:
@@ -117,65 +119,130 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
     try:
         say(f"P2 dbt full build of +fct_daily_market_cap ({len(sessions) - 1:,} sessions; last held back)")
         full = run_dbt(["run", "--select", "+fct_daily_market_cap", "--full-refresh"], data, target, "full_build")
-        say(f"   model {full.extra['run_results'][MARKET_CAP]:.1f} s, wall {full.seconds:.1f} s, "
-            f"peak RSS {full.peak_rss_mb:,.0f} MB")
+        say(
+            f"   model {full.extra['run_results'][MARKET_CAP]:.1f} s, wall {full.seconds:.1f} s, "
+            f"peak RSS {full.peak_rss_mb:,.0f} MB"
+        )
         say("P2 floor: one hand-written DuckDB query over the same Parquet")
         floor_db = work / "scale" / "floor.duckdb"
         for suffix in ("", ".wal"):
             Path(f"{floor_db}{suffix}").unlink(missing_ok=True)
-        floor = run_timed([sys.executable, "-c", FLOOR_CHILD, str(floor_db), str(lake), MEMORY_LIMIT, str(THREADS),
-                           FLOOR_SQL], log=work / "scale" / "floor.out")
+        floor = run_timed(
+            [sys.executable, "-c", FLOOR_CHILD, str(floor_db), str(lake), MEMORY_LIMIT, str(THREADS), FLOOR_SQL],
+            log=work / "scale" / "floor.out",
+        )
         floor_query_s = json.loads((work / "scale" / "floor.out").read_text().strip().splitlines()[-1])["query_s"]
         say(f"   query {floor_query_s:.1f} s, wall {floor.seconds:.1f} s, peak RSS {floor.peak_rss_mb:,.0f} MB")
-        same = checksum(warehouse / "build.duckdb", "marts.fct_daily_market_cap") == checksum(floor_db, "fct_daily_market_cap")
+        same = checksum(warehouse / "build.duckdb", "marts.fct_daily_market_cap") == checksum(
+            floor_db, "fct_daily_market_cap"
+        )
         floor_db.unlink(missing_ok=True)
     finally:
         shutil.move(held, lake / "prices" / held.name)
 
     say(f"P3 window run for the new session {last}")
-    daily = run_dbt(["run", "--select", "fct_daily_market_cap", "--vars",
-                     json.dumps({"prices_start": last, "prices_end": last})], data, target, "window_new_session")
+    daily = run_dbt(
+        ["run", "--select", "fct_daily_market_cap", "--vars", json.dumps({"prices_start": last, "prices_end": last})],
+        data,
+        target,
+        "window_new_session",
+    )
     say(f"   model {daily.extra['run_results'][MARKET_CAP]:.2f} s, wall {daily.seconds:.1f} s")
 
     # A correction in the middle of the history: every close of one session +0.1%.
     path = lake / "prices" / f"trade_date={middle}" / "data.parquet"
     original = pq.read_table(path)
-    corrected = original.set_column(original.schema.get_field_index("close"), "close",
-                                    pc.round(pc.multiply(original["close"], 1.001), 4))
+    corrected = original.set_column(
+        original.schema.get_field_index("close"), "close", pc.round(pc.multiply(original["close"], 1.001), 4)
+    )
     pq.write_table(corrected, path, compression="zstd")
     try:
         say(f"P3 window run for a corrected past session {middle}")
-        fix = run_dbt(["run", "--select", "fct_daily_market_cap", "--vars",
-                       json.dumps({"prices_start": middle, "prices_end": middle})], data, target, "window_correction")
+        fix = run_dbt(
+            [
+                "run",
+                "--select",
+                "fct_daily_market_cap",
+                "--vars",
+                json.dumps({"prices_start": middle, "prices_end": middle}),
+            ],
+            data,
+            target,
+            "window_correction",
+        )
         say(f"   model {fix.extra['run_results'][MARKET_CAP]:.2f} s, wall {fix.seconds:.1f} s")
     finally:
         pq.write_table(original, path, compression="zstd")
 
     t_full, t_floor = full.extra["run_results"][MARKET_CAP], floor_query_s
     t_daily, t_fix = daily.extra["run_results"][MARKET_CAP], fix.extra["run_results"][MARKET_CAP]
-    results.update({
-        "full_model_s": t_full, "full_wall_s": full.seconds, "full_peak_rss_mb": full.peak_rss_mb,
-        "floor_query_s": t_floor, "floor_wall_s": floor.seconds, "floor_peak_rss_mb": floor.peak_rss_mb,
-        "floor_same_rows": same,
-        "window_new_session": {"session": last, "model_s": t_daily, "wall_s": daily.seconds,
-                               "peak_rss_mb": daily.peak_rss_mb},
-        "window_correction": {"session": middle, "model_s": t_fix, "wall_s": fix.seconds,
-                              "peak_rss_mb": fix.peak_rss_mb},
-    })
+    results.update(
+        {
+            "full_model_s": t_full,
+            "full_wall_s": full.seconds,
+            "full_peak_rss_mb": full.peak_rss_mb,
+            "floor_query_s": t_floor,
+            "floor_wall_s": floor.seconds,
+            "floor_peak_rss_mb": floor.peak_rss_mb,
+            "floor_same_rows": same,
+            "window_new_session": {
+                "session": last,
+                "model_s": t_daily,
+                "wall_s": daily.seconds,
+                "peak_rss_mb": daily.peak_rss_mb,
+            },
+            "window_correction": {
+                "session": middle,
+                "model_s": t_fix,
+                "wall_s": fix.seconds,
+                "peak_rss_mb": fix.peak_rss_mb,
+            },
+        }
+    )
     scale = f"{info['tickers']:,} x {info['sessions']:,} sessions = {info['price_rows'] / 1e6:.1f}M rows"
     rows = [
-        Row("P2 full build / floor (model time)", t_full / t_floor, "<= 1.5", t_full / t_floor <= 1.5,
-            f"{t_full:.1f} s / {t_floor:.1f} s; {scale}; same rows: {'yes' if same else 'NO'}"),
-        Row("P2 full build / floor (process wall)", full.seconds / floor.seconds, "(info)", None,
-            f"{full.seconds:.1f} s / {floor.seconds:.1f} s (dbt start-up and parse included)"),
-        Row("P2 peak RSS dbt full build (GB)", full.peak_rss_mb / 1024, "<= 4", full.peak_rss_mb / 1024 <= 4,
-            f"memory_limit {MEMORY_LIMIT}, {THREADS} threads"),
-        Row("P2 peak RSS floor (GB)", floor.peak_rss_mb / 1024, "<= 4", floor.peak_rss_mb / 1024 <= 4,
-            f"memory_limit {MEMORY_LIMIT}, {THREADS} threads"),
-        Row("P3 one new session / full build (model time)", t_daily / t_full, "<= 0.05", t_daily / t_full <= 0.05,
-            f"{t_daily:.2f} s / {t_full:.1f} s; dbt fixed cost {daily.seconds - t_daily:.1f} s beside it"),
-        Row("P3 one corrected past session / full build", t_fix / t_full, "<= 0.05", t_fix / t_full <= 0.05,
-            f"{t_fix:.2f} s / {t_full:.1f} s (session {middle} and the next one)"),
+        Row(
+            "P2 full build / floor (model time)",
+            t_full / t_floor,
+            "<= 1.5",
+            t_full / t_floor <= 1.5,
+            f"{t_full:.1f} s / {t_floor:.1f} s; {scale}; same rows: {'yes' if same else 'NO'}",
+        ),
+        Row(
+            "P2 full build / floor (process wall)",
+            full.seconds / floor.seconds,
+            "(info)",
+            None,
+            f"{full.seconds:.1f} s / {floor.seconds:.1f} s (dbt start-up and parse included)",
+        ),
+        Row(
+            "P2 peak RSS dbt full build (GB)",
+            full.peak_rss_mb / 1024,
+            "<= 4",
+            full.peak_rss_mb / 1024 <= 4,
+            f"memory_limit {MEMORY_LIMIT}, {THREADS} threads",
+        ),
+        Row(
+            "P2 peak RSS floor (GB)",
+            floor.peak_rss_mb / 1024,
+            "<= 4",
+            floor.peak_rss_mb / 1024 <= 4,
+            f"memory_limit {MEMORY_LIMIT}, {THREADS} threads",
+        ),
+        Row(
+            "P3 one new session / full build (model time)",
+            t_daily / t_full,
+            "<= 0.05",
+            t_daily / t_full <= 0.05,
+            f"{t_daily:.2f} s / {t_full:.1f} s; dbt fixed cost {daily.seconds - t_daily:.1f} s beside it",
+        ),
+        Row(
+            "P3 one corrected past session / full build",
+            t_fix / t_full,
+            "<= 0.05",
+            t_fix / t_full <= 0.05,
+            f"{t_fix:.2f} s / {t_full:.1f} s (session {middle} and the next one)",
+        ),
     ]
     return rows, results
 

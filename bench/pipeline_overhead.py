@@ -83,16 +83,20 @@ print("RESULT " + json.dumps({"load_definitions_s": loaded, "empty_run_s": time.
 
 
 def child_result(log: Path) -> dict:
-    line = next(l for l in log.read_text().splitlines()[::-1] if l.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    line = next(row for row in log.read_text().splitlines()[::-1] if row.startswith("RESULT "))
+    return json.loads(line[len("RESULT ") :])
 
 
 def dagster_startup(work: Path) -> dict:
     """Dagster's fixed cost, measured once: process start-up, imports and loading the
     definitions, then one empty in-process run."""
     log = work / "p1" / "dagster_startup.out"
-    timed = run_timed([sys.executable, "-c", STARTUP_CHILD], cwd=REPO_ROOT, log=log,
-                      env={"SHOCKWATCH_DATA_DIR": str(work / "p1" / "startup_data")})
+    timed = run_timed(
+        [sys.executable, "-c", STARTUP_CHILD],
+        cwd=REPO_ROOT,
+        log=log,
+        env={"SHOCKWATCH_DATA_DIR": str(work / "p1" / "startup_data")},
+    )
     return dict(child_result(log), process_wall_s=timed.seconds)
 
 
@@ -110,11 +114,11 @@ def run(work: Path) -> tuple[list[Row], dict]:
     run_dbt(["parse"], data, project / "target", "parse", project_dir=project)  # as `make` does
 
     say("P1 the case-study pipeline: the runs of make demo, in-process, SQLite instance")
-    pipeline = run_timed([sys.executable, "-c", CHILD, str(project), "sqlite"], env=env, cwd=REPO_ROOT,
-                         log=root / "pipeline.out")
+    pipeline = run_timed(
+        [sys.executable, "-c", CHILD, str(project), "sqlite"], env=env, cwd=REPO_ROOT, log=root / "pipeline.out"
+    )
     inside = child_result(root / "pipeline.out")
     say(f"   wall {pipeline.seconds:.1f} s, peak RSS {pipeline.peak_rss_mb:,.0f} MB")
-
 
     say("P1 bare dbt build on the same lake")
     target = project / "target"
@@ -128,41 +132,75 @@ def run(work: Path) -> tuple[list[Row], dict]:
     # full re-parse), emptied first so the second pipeline also starts from nothing.
     say("P1 the same pipeline with an in-memory Dagster instance")
     shutil.rmtree(data)
-    in_memory = run_timed([sys.executable, "-c", CHILD, str(project), "memory"], env=env, cwd=REPO_ROOT,
-                          log=root / "pipeline_memory.out")
+    in_memory = run_timed(
+        [sys.executable, "-c", CHILD, str(project), "memory"], env=env, cwd=REPO_ROOT, log=root / "pipeline_memory.out"
+    )
     inside_memory = child_result(root / "pipeline_memory.out")
     say(f"   wall {in_memory.seconds:.1f} s")
 
     startup = dagster_startup(work)
     dbt_steps = sum(j["steps"].get("warehouse_models", 0) for j in inside["jobs"])
     publish = sum(j["steps"].get("analytics_warehouse", 0) for j in inside["jobs"])
-    ingest = sum(v for j in inside["jobs"] for k, v in j["steps"].items()
-                 if k not in ("warehouse_models", "analytics_warehouse"))
+    ingest = sum(
+        v for j in inside["jobs"] for k, v in j["steps"].items() if k not in ("warehouse_models", "analytics_warehouse")
+    )
     runs = sum(j["seconds"] for j in inside["jobs"])
     results = {
-        "pipeline_wall_s": pipeline.seconds, "pipeline_peak_rss_mb": pipeline.peak_rss_mb,
-        "pipeline_load_s": inside["load_s"], "jobs": inside["jobs"],
-        "pipeline_dbt_steps_s": dbt_steps, "pipeline_publish_s": publish, "pipeline_ingest_s": ingest,
-        "pipeline_runs_s": runs, "pipeline_in_memory_wall_s": in_memory.seconds,
-        "jobs_in_memory": inside_memory["jobs"], "bare_dbt_build_wall_s": bare.seconds,
-        "bare_dbt_elapsed_s": bare.extra["run_results"]["_elapsed"], "dbt_cold_parse_wall_s": cold_parse.seconds,
+        "pipeline_wall_s": pipeline.seconds,
+        "pipeline_peak_rss_mb": pipeline.peak_rss_mb,
+        "pipeline_load_s": inside["load_s"],
+        "jobs": inside["jobs"],
+        "pipeline_dbt_steps_s": dbt_steps,
+        "pipeline_publish_s": publish,
+        "pipeline_ingest_s": ingest,
+        "pipeline_runs_s": runs,
+        "pipeline_in_memory_wall_s": in_memory.seconds,
+        "jobs_in_memory": inside_memory["jobs"],
+        "bare_dbt_build_wall_s": bare.seconds,
+        "bare_dbt_elapsed_s": bare.extra["run_results"]["_elapsed"],
+        "dbt_cold_parse_wall_s": cold_parse.seconds,
         "dagster_startup": startup,
     }
     ratio = pipeline.seconds / bare.seconds
     rows = [
-        Row("P1 pipeline / bare dbt build", ratio, "<= 2.0", ratio <= 2.0,
-            f"{pipeline.seconds:.1f} s / {bare.seconds:.1f} s (3 runs: 1 dbt build, 1 publish / 1 dbt build)"),
-        Row("P1 where the pipeline's time goes (s)", pipeline.seconds, "(info)", None,
+        Row(
+            "P1 pipeline / bare dbt build",
+            ratio,
+            "<= 2.0",
+            ratio <= 2.0,
+            f"{pipeline.seconds:.1f} s / {bare.seconds:.1f} s (3 runs: 1 dbt build, 1 publish / 1 dbt build)",
+        ),
+        Row(
+            "P1 where the pipeline's time goes (s)",
+            pipeline.seconds,
+            "(info)",
+            None,
             f"dbt steps {dbt_steps:.1f} s, publish {publish:.1f} s, ingest {ingest:.1f} s, "
-            f"load {inside['load_s']:.1f} s, other {pipeline.seconds - dbt_steps - publish - ingest:.1f} s"),
-        Row("P1 with an in-memory Dagster instance", in_memory.seconds / bare.seconds, "(info)", None,
+            f"load {inside['load_s']:.1f} s, other {pipeline.seconds - dbt_steps - publish - ingest:.1f} s",
+        ),
+        Row(
+            "P1 with an in-memory Dagster instance",
+            in_memory.seconds / bare.seconds,
+            "(info)",
+            None,
             f"{in_memory.seconds:.1f} s / {bare.seconds:.1f} s: the SQLite event log costs "
-            f"{pipeline.seconds - in_memory.seconds:.1f} s of the pipeline"),
-        Row("Dagster fixed cost (s)", startup["process_wall_s"], "(info)", None,
+            f"{pipeline.seconds - in_memory.seconds:.1f} s of the pipeline",
+        ),
+        Row(
+            "Dagster fixed cost (s)",
+            startup["process_wall_s"],
+            "(info)",
+            None,
             f"load definitions {startup['load_definitions_s']:.1f} s, empty in-process run "
-            f"{startup['empty_run_s']:.2f} s (process total)"),
-        Row("dbt parse, cold (s)", cold_parse.seconds, "(info)", None,
-            "what every run with new --vars pays again (vars invalidate partial parsing)"),
+            f"{startup['empty_run_s']:.2f} s (process total)",
+        ),
+        Row(
+            "dbt parse, cold (s)",
+            cold_parse.seconds,
+            "(info)",
+            None,
+            "what every run with new --vars pays again (vars invalidate partial parsing)",
+        ),
     ]
     return rows, results
 

@@ -24,28 +24,39 @@ from bench.common import MEMORY_LIMIT, THREADS, Row, print_table, say
 
 def machine() -> str:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {system}, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("SHOCKWATCH_BENCH_DIR", "/tmp/shockwatch_bench")))
+    parser.add_argument(
+        "--work", type=Path, default=Path(os.environ.get("SHOCKWATCH_BENCH_DIR", "/tmp/shockwatch_bench"))
+    )
     parser.add_argument("--tickers", type=int, default=5000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--feed-items", type=int, default=10_000)
     parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset of P1,P2,P3,P4")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="also time the floor's stages (scan, ASOF join, window, write) on the same lake")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time the floor's stages (scan, ASOF join, window, write) on the same lake",
+    )
     args = parser.parse_args(argv)
     only = {p.strip().upper() for p in args.only.split(",")}
     args.work.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
     rows: list[Row] = []
-    raw: dict = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-                 "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *(argv or sys.argv[1:])]),
-                 "duckdb_memory_limit": MEMORY_LIMIT, "duckdb_threads": THREADS,
-                 "load_average_at_start": os.getloadavg()}
+    raw: dict = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *(argv or sys.argv[1:])]),
+        "duckdb_memory_limit": MEMORY_LIMIT,
+        "duckdb_threads": THREADS,
+        "load_average_at_start": os.getloadavg(),
+    }
+
     def attempt(name: str, fn):
         """A benchmark that fails is reported as such; the others still run."""
         try:
@@ -69,9 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     def feeds():
         say(f"P4 feed parsing: {args.feed_items:,} SYNTHETIC RSS items")
         p4 = raw["feed_parsing"] = feed_parsing.measure(args.feed_items)
-        rows.append(Row("P4 adapter / bare feedparser (throughput)", p4["ratio"], ">= 0.8", p4["ratio"] >= 0.8,
-                        f"{p4['adapter_items_per_s']:,.0f} / {p4['bare_items_per_s']:,.0f} items/s; "
-                        f"normalise_feed alone {p4['normalise_s']:.2f} s"))
+        rows.append(
+            Row(
+                "P4 adapter / bare feedparser (throughput)",
+                p4["ratio"],
+                ">= 0.8",
+                p4["ratio"] >= 0.8,
+                f"{p4['adapter_items_per_s']:,.0f} / {p4['bare_items_per_s']:,.0f} items/s; "
+                f"normalise_feed alone {p4['normalise_s']:.2f} s",
+            )
+        )
 
     if only & {"P2", "P3"}:
         attempt("P2/P3", scale)
@@ -81,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         attempt("P4", feeds)
     raw["total_s"] = time.perf_counter() - started
     raw["load_average_at_end"] = os.getloadavg()
-    title = (f"ShockWatch benchmarks, {raw['date']} on {raw['machine']}; DuckDB memory_limit {MEMORY_LIMIT}, "
-             f"{THREADS} threads; total {raw['total_s']:.0f} s; load average (1 min) "
-             f"{raw['load_average_at_start'][0]:.1f} at start, {raw['load_average_at_end'][0]:.1f} at end")
+    title = (
+        f"ShockWatch benchmarks, {raw['date']} on {raw['machine']}; DuckDB memory_limit {MEMORY_LIMIT}, "
+        f"{THREADS} threads; total {raw['total_s']:.0f} s; load average (1 min) "
+        f"{raw['load_average_at_start'][0]:.1f} at start, {raw['load_average_at_end'][0]:.1f} at end"
+    )
     table = print_table(rows, title)
     if "breakdown" in raw:
         lines = ["", "Where the floor's time goes (each stage alone):"]

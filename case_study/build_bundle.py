@@ -44,8 +44,23 @@ DEFAULT_REFERENCE = REPO_ROOT / ".." / "shared" / "reference"
 DEFAULT_OUT = Path(__file__).resolve().parent
 
 TICKERS = [
-    "NVDA", "AVGO", "TSM", "AMD", "MSFT", "META", "GOOGL", "AMZN", "ORCL",
-    "ASML", "ARM", "MU", "SMCI", "AAPL", "MRVL", "SPY", "QQQ",
+    "NVDA",
+    "AVGO",
+    "TSM",
+    "AMD",
+    "MSFT",
+    "META",
+    "GOOGL",
+    "AMZN",
+    "ORCL",
+    "ASML",
+    "ARM",
+    "MU",
+    "SMCI",
+    "AAPL",
+    "MRVL",
+    "SPY",
+    "QQQ",
 ]
 UNADJUSTED = {"NVDA", "AVGO", "AMD", "MSFT", "META", "GOOGL", "AMZN", "ARM", "MU", "MRVL"}
 AUTO_RAW = {"SMCI"}  # no dividend, so auto-adjusted == split-adjusted raw
@@ -58,8 +73,16 @@ FIRST_DATE, LAST_DATE = "2024-01-02", "2025-06-30"
 ABSENT_DATES = {"2025-01-09", "2025-01-20"}
 
 PRICE_HEADER = [
-    "trade_date", "ticker", "open", "high", "low", "close", "adj_close",
-    "volume", "price_basis", "origin",
+    "trade_date",
+    "ticker",
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
+    "price_basis",
+    "origin",
 ]
 QUANTUM = Decimal("0.0001")
 
@@ -91,13 +114,20 @@ def build_prices(ref: Path) -> list[dict[str, str]]:
     for r in read_rows(ref / "prices_daily_yahoo_unadjusted.csv"):
         if r["ticker"] not in UNADJUSTED:
             continue
-        out.append({
-            "trade_date": r["date"], "ticker": r["ticker"],
-            "open": price(r["open"]), "high": price(r["high"]),
-            "low": price(r["low"]), "close": price(r["close"]),
-            "adj_close": price(r["adj_close"]), "volume": volume(r["volume"]),
-            "price_basis": "split_adjusted", "origin": "yahoo_daily_bars",
-        })
+        out.append(
+            {
+                "trade_date": r["date"],
+                "ticker": r["ticker"],
+                "open": price(r["open"]),
+                "high": price(r["high"]),
+                "low": price(r["low"]),
+                "close": price(r["close"]),
+                "adj_close": price(r["adj_close"]),
+                "volume": volume(r["volume"]),
+                "price_basis": "split_adjusted",
+                "origin": "yahoo_daily_bars",
+            }
+        )
 
     for r in read_rows(ref / "prices_daily_yahoo_autoadjusted.csv"):
         t = r["ticker"]
@@ -108,25 +138,39 @@ def build_prices(ref: Path) -> list[dict[str, str]]:
         else:
             continue
         close = price(r["close"])
-        out.append({
-            "trade_date": r["date"], "ticker": t,
-            "open": price(r["open"]), "high": price(r["high"]),
-            "low": price(r["low"]), "close": close, "adj_close": close,
-            "volume": volume(r["volume"]),
-            "price_basis": basis, "origin": "yahoo_daily_bars",
-        })
+        out.append(
+            {
+                "trade_date": r["date"],
+                "ticker": t,
+                "open": price(r["open"]),
+                "high": price(r["high"]),
+                "low": price(r["low"]),
+                "close": close,
+                "adj_close": close,
+                "volume": volume(r["volume"]),
+                "price_basis": basis,
+                "origin": "yahoo_daily_bars",
+            }
+        )
 
     for r in read_rows(ref / "prices_daily_adjclose_dsturdy.csv"):
         if r["ticker"] not in CLOSE_ONLY:
             continue
         close = price(r["adj_close"])
-        out.append({
-            "trade_date": r["date"], "ticker": r["ticker"],
-            "open": "", "high": "", "low": "", "close": close,
-            "adj_close": close, "volume": "",
-            "price_basis": "dividend_adjusted_close_only",
-            "origin": "yahoo_adjusted_close",
-        })
+        out.append(
+            {
+                "trade_date": r["date"],
+                "ticker": r["ticker"],
+                "open": "",
+                "high": "",
+                "low": "",
+                "close": close,
+                "adj_close": close,
+                "volume": "",
+                "price_basis": "dividend_adjusted_close_only",
+                "origin": "yahoo_adjusted_close",
+            }
+        )
 
     out.sort(key=lambda row: (row["trade_date"], row["ticker"]))
     return out
@@ -170,18 +214,26 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
-                    help="directory holding the reference CSVs")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                    help="output directory (default: case_study/)")
+    ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="directory holding the reference CSVs")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (default: case_study/)")
     args = ap.parse_args()
 
     prices = build_prices(args.reference)
     violations = check_prices(prices)
     for r in violations:
-        print("OHLC inconsistency (kept as given):",
-              r["trade_date"], r["ticker"], "O", r["open"], "H", r["high"],
-              "L", r["low"], "C", r["close"])
+        print(
+            "OHLC inconsistency (kept as given):",
+            r["trade_date"],
+            r["ticker"],
+            "O",
+            r["open"],
+            "H",
+            r["high"],
+            "L",
+            r["low"],
+            "C",
+            r["close"],
+        )
 
     write_csv(args.out / "prices_daily.csv", PRICE_HEADER, prices)
     print(f"prices_daily.csv: {len(prices)} rows; {len(violations)} OHLC inconsistencies")

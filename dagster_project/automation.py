@@ -7,7 +7,6 @@ tick carries its family all the way to the analysts' warehouse: no second trigge
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 from zoneinfo import ZoneInfo
@@ -39,11 +38,13 @@ PRICES_FRESHNESS = FreshnessPolicy.cron(
 )
 NEWS_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=13), warn_window=dt.timedelta(hours=7))
 APP_RANK_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=9))
-WAREHOUSE_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=13))
+WAREHOUSE_FRESHNESS = FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=13)
+)
 
 
 def _scheduled_time(context: ScheduleEvaluationContext) -> dt.datetime:
-    return context.scheduled_execution_time or dt.datetime.now(dt.timezone.utc)
+    return context.scheduled_execution_time or dt.datetime.now(dt.UTC)
 
 
 @schedule(
@@ -71,7 +72,7 @@ def prices_after_close(context: ScheduleEvaluationContext):
     ),
 )
 def news_every_six_hours(context: ScheduleEvaluationContext):
-    at = _scheduled_time(context).astimezone(dt.timezone.utc)
+    at = _scheduled_time(context).astimezone(dt.UTC)
     day = (at - dt.timedelta(hours=1)).date()
     return RunRequest(run_key=f"news-{at:%Y-%m-%dT%H%M}", partition_key=day.isoformat())
 
@@ -87,14 +88,15 @@ def news_every_six_hours(context: ScheduleEvaluationContext):
     ),
 )
 def app_ranks_every_four_hours(context: ScheduleEvaluationContext):
-    at = _scheduled_time(context).astimezone(dt.timezone.utc)
+    at = _scheduled_time(context).astimezone(dt.UTC)
     return RunRequest(run_key=f"app-ranks-{at:%Y-%m-%dT%H%M}", partition_key=at.date().isoformat())
 
 
 def failure_message(job_name: str, run_id: str, partition: str | None, reason: str) -> dict:
     return {
         "text": f"ShockWatch run failed: {job_name}"
-        + (f" [{partition}]" if partition else "") + f" ({run_id[:8]}): {reason}",
+        + (f" [{partition}]" if partition else "")
+        + f" ({run_id[:8]}): {reason}",
         "job": job_name,
         "run_id": run_id,
         "partition": partition,
@@ -103,8 +105,12 @@ def failure_message(job_name: str, run_id: str, partition: str | None, reason: s
 
 
 def post_alert(url: str, payload: dict, timeout_s: float = 10.0) -> None:
-    response = requests.post(url, json=payload, timeout=timeout_s,
-                             headers={"User-Agent": "ShockWatch alerts", "Content-Type": "application/json"})
+    response = requests.post(
+        url,
+        json=payload,
+        timeout=timeout_s,
+        headers={"User-Agent": "ShockWatch alerts", "Content-Type": "application/json"},
+    )
     response.raise_for_status()
 
 
@@ -125,7 +131,8 @@ def alert_on_run_failure(context: RunFailureSensorContext):
     run = context.dagster_run
     partition = run.tags.get("dagster/partition") or (
         f"{run.tags['dagster/asset_partition_range_start']}..{run.tags['dagster/asset_partition_range_end']}"
-        if "dagster/asset_partition_range_start" in run.tags else None
+        if "dagster/asset_partition_range_start" in run.tags
+        else None
     )
     reasons = [_step_failure_reason(e) for e in context.get_step_failure_events()] or [
         context.failure_event.message or "run failed"

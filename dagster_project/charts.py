@@ -112,8 +112,10 @@ def market_cap_change_svg(
             n += 1
             continue
         run = next((k for k in range(n, len(days)) if days[k] in data_days), len(days)) - n
-        out.append(f'<rect class="no-session" x="{LEFT + n * day_w:.1f}" y="{top}" width="{run * day_w:.1f}" '
-                   f'height="{PLOT_HEIGHT}" fill="#f1f3f5"/>')
+        out.append(
+            f'<rect class="no-session" x="{LEFT + n * day_w:.1f}" y="{top}" width="{run * day_w:.1f}" '
+            f'height="{PLOT_HEIGHT}" fill="#f1f3f5"/>'
+        )
         n += run
     # y axis: $B gridlines
     tick = lo
@@ -121,7 +123,9 @@ def market_cap_change_svg(
         y = y_of(tick)
         colour = "#495057" if abs(tick) < step / 2 else "#dee2e6"
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{escape(_money_bn(tick))}</text>')
+        out.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{escape(_money_bn(tick))}</text>'
+        )
         tick += step
     # x axis: the day of the month (with the month on the first label and on the 1st), the
     # weekday's initial below it; on long windows only every `every`-th day is labelled
@@ -131,16 +135,20 @@ def market_cap_change_svg(
             continue
         x = x_of(d)
         label = f"{d:%b} {d.day}" if n == 0 or d.day <= every else str(d.day)
-        out.append(f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 14}" text-anchor="middle" fill="#495057">'
-                   f'{escape(label)}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 14}" text-anchor="middle" fill="#495057">{escape(label)}</text>'
+        )
         if every == 1:
             weekday = f"{d:%a}"[0]
-            out.append(f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 26}" text-anchor="middle" fill="#adb5bd">'
-                       f"{weekday}</text>")
+            out.append(
+                f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 26}" text-anchor="middle" fill="#adb5bd">{weekday}</text>'
+            )
     # dashed guides for days with events (drawn under the data)
     for d in by_day:
-        out.append(f'<line class="event-day" x1="{x_of(d):.1f}" x2="{x_of(d):.1f}" y1="{top - 4}" '
-                   f'y2="{top + PLOT_HEIGHT}" stroke="#adb5bd" stroke-dasharray="3 3"/>')
+        out.append(
+            f'<line class="event-day" x1="{x_of(d):.1f}" x2="{x_of(d):.1f}" y1="{top - 4}" '
+            f'y2="{top + PLOT_HEIGHT}" stroke="#adb5bd" stroke-dasharray="3 3"/>'
+        )
     # bars: the total
     bar_w = day_w * 0.6
     for d, series, v in rows:
@@ -161,8 +169,10 @@ def market_cap_change_svg(
         out.append(f'<g class="series" stroke="{colour}" fill="{colour}">')
         out.append(f'<polyline points="{path}" fill="none" stroke-width="1.6"/>')
         for d, v in points:
-            out.append(f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="2.5">'
-                       f"<title>{escape(f'{name} {d:%Y-%m-%d}: {_money_bn(v)}')}</title></circle>")
+            out.append(
+                f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="2.5">'
+                f"<title>{escape(f'{name} {d:%Y-%m-%d}: {_money_bn(v)}')}</title></circle>"
+            )
         out.append("</g>")
     # event markers: a numbered dot on a short stem, stacked per day in the band above the plot
     for d, indices in by_day.items():
@@ -190,7 +200,9 @@ def market_cap_change_svg(
         if shape == "bar":
             legend.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}" fill-opacity="0.75"/>')
         elif shape == "line":
-            legend.append(f'<line x1="{x - 2}" x2="{x + 12}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" stroke-width="2"/>')
+            legend.append(
+                f'<line x1="{x - 2}" x2="{x + 12}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" stroke-width="2"/>'
+            )
         else:
             legend.append(f'<circle cx="{x + 5}" cy="{y - 4}" r="5" fill="{colour}"/>')
         legend.append(f'<text x="{x + 16}" y="{y}" fill="#343a40">{escape(text)}</text>')

@@ -19,8 +19,13 @@ from dagster_project.sources.prices import PRICES_SCHEMA
 from dagster_project.sources.shares import SHARES_SCHEMA
 
 COMPANIES_SCHEMA = pa.schema(
-    [("ticker", pa.string()), ("company_name", pa.string()), ("theme", pa.string()),
-     ("theme_description", pa.string()), ("is_benchmark", pa.bool_())]
+    [
+        ("ticker", pa.string()),
+        ("company_name", pa.string()),
+        ("theme", pa.string()),
+        ("theme_description", pa.string()),
+        ("is_benchmark", pa.bool_()),
+    ]
 )
 HIGHLIGHT_APPS_SCHEMA = pa.schema([("app_id", pa.string()), ("display_name", pa.string())])
 
@@ -37,8 +42,11 @@ class Dataset:
 
     def asset_args(self) -> dict:
         """What every raw asset writing this dataset declares: its group, kinds and schema."""
-        return {"group_name": "ingest", "kinds": {"python", "parquet"},
-                "metadata": {"dagster/column_schema": self.column_schema()}}
+        return {
+            "group_name": "ingest",
+            "kinds": {"python", "parquet"},
+            "metadata": {"dagster/column_schema": self.column_schema()},
+        }
 
     def path(self, lake_dir: Path, key: str | None = None) -> Path:
         if self.partition_column is None:

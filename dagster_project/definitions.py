@@ -8,10 +8,9 @@ no dbt parse): `defs` is a lazy `@definitions` function, which `dagster dev`, `d
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, definitions, define_asset_job
+from dagster import AssetSelection, Definitions, define_asset_job, definitions
 from dagster_dbt import DbtCliResource
 
-from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_models_asset
 from dagster_project.assets.ingest import companies, entities, prices
@@ -19,6 +18,7 @@ from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
 from dagster_project.assets.report import shock_report
 from dagster_project.assets.shares import shares_outstanding
+from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.config.watchlist import Watchlist
 from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions
@@ -32,11 +32,18 @@ RAW_ASSETS = {
     "app_rank_pipeline": [highlight_apps, app_rank_snapshots],
 }
 JOB_SPECS = {
-    "daily_pipeline": (trading_day_partitions,
-                       "Prices and shares for NYSE sessions (and the watchlist's companies), then dbt and publish."),
-    "news_pipeline": (news_day_partitions,
-                      "News feeds for calendar days (UTC) and the entities they are tagged with, then dbt and publish."),
-    "app_rank_pipeline": (app_rank_day_partitions, "App Store chart snapshots for calendar days (UTC), then dbt and publish."),
+    "daily_pipeline": (
+        trading_day_partitions,
+        "Prices and shares for NYSE sessions (and the watchlist's companies), then dbt and publish.",
+    ),
+    "news_pipeline": (
+        news_day_partitions,
+        "News feeds for calendar days (UTC) and the entities they are tagged with, then dbt and publish.",
+    ),
+    "app_rank_pipeline": (
+        app_rank_day_partitions,
+        "App Store chart snapshots for calendar days (UTC), then dbt and publish.",
+    ),
 }
 
 
@@ -45,22 +52,39 @@ def build_jobs(warehouse_models) -> list:
     # fresh, fully checked warehouse, and one family's outage never holds back another's data.
     warehouse = AssetSelection.assets(warehouse_models) | AssetSelection.assets(analytics_warehouse)
     return [
-        define_asset_job(name, selection=AssetSelection.assets(*RAW_ASSETS[name]) | warehouse,
-                         partitions_def=partitions, description=description)
+        define_asset_job(
+            name,
+            selection=AssetSelection.assets(*RAW_ASSETS[name]) | warehouse,
+            partitions_def=partitions,
+            description=description,
+        )
         for name, (partitions, description) in JOB_SPECS.items()
     ]
 
 
-def build_definitions(settings: ShockWatchSettings | None = None, sources: Sources | None = None,
-                      watchlist: Watchlist | None = None) -> Definitions:
+def build_definitions(
+    settings: ShockWatchSettings | None = None, sources: Sources | None = None, watchlist: Watchlist | None = None
+) -> Definitions:
     """`settings` default to the SHOCKWATCH_* environment, as EnvVars; `sources` and
     `watchlist` replace the resources built from the settings (tests inject fakes through them)."""
     settings = settings or ShockWatchSettings.from_env()
     warehouse_models = warehouse_models_asset(DBT_PROJECT)
     return Definitions(
-        assets=[companies, entities, prices, shares_outstanding, news_items, highlight_apps, app_rank_snapshots,
-                warehouse_models, analytics_warehouse, shock_report],
-        jobs=build_jobs(warehouse_models), schedules=SCHEDULES, sensors=SENSORS,
+        assets=[
+            companies,
+            entities,
+            prices,
+            shares_outstanding,
+            news_items,
+            highlight_apps,
+            app_rank_snapshots,
+            warehouse_models,
+            analytics_warehouse,
+            shock_report,
+        ],
+        jobs=build_jobs(warehouse_models),
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={
             **build_resources(settings, sources, watchlist),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import duckdb
 from dagster import DagsterInstance
 
-from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_tag
 from dagster_project.config.settings import load_settings
+from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_tag
 
 
 class CaseStudyRun(NamedTuple):
@@ -66,8 +66,9 @@ def timeline(analytics_db) -> list[tuple]:
     return _query(analytics_db, TIMELINE_SQL)
 
 
-def run_job(defs, instance: DagsterInstance, job_name: str, first: str, last: str, trigger: str,
-            ingest_only: bool = False):
+def run_job(
+    defs, instance: DagsterInstance, job_name: str, first: str, last: str, trigger: str, ingest_only: bool = False
+):
     """One in-process run of a job over a partition range, as ONE run (ingest_only: only the
     job's raw assets and their checks, no dbt build or publish).
 

@@ -17,8 +17,14 @@ WORD_EDGE_BEFORE = r"(^|[^A-Za-z0-9_])"
 WORD_EDGE_AFTER = r"($|[^A-Za-z0-9_])"
 
 ENTITIES_SCHEMA = pa.schema(
-    [("entity", pa.string()), ("entity_type", pa.string()), ("ticker", pa.string()),
-     ("alias", pa.string()), ("pattern", pa.string()), ("case_sensitive", pa.bool_())]
+    [
+        ("entity", pa.string()),
+        ("entity_type", pa.string()),
+        ("ticker", pa.string()),
+        ("alias", pa.string()),
+        ("pattern", pa.string()),
+        ("case_sensitive", pa.bool_()),
+    ]
 )
 
 
@@ -29,8 +35,14 @@ def alias_pattern(alias: str, case_sensitive: bool) -> str:
 
 def entity_frame(watchlist: Watchlist) -> pd.DataFrame:
     rows = [
-        {"entity": a.entity, "entity_type": a.entity_type, "ticker": a.ticker, "alias": a.alias,
-         "pattern": alias_pattern(a.alias, a.case_sensitive), "case_sensitive": a.case_sensitive}
+        {
+            "entity": a.entity,
+            "entity_type": a.entity_type,
+            "ticker": a.ticker,
+            "alias": a.alias,
+            "pattern": alias_pattern(a.alias, a.case_sensitive),
+            "case_sensitive": a.case_sensitive,
+        }
         for a in watchlist.entity_aliases()
     ]
     return pd.DataFrame(rows, columns=ENTITIES_SCHEMA.names)

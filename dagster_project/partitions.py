@@ -18,8 +18,7 @@ trading_day_partitions = TimeWindowPartitionsDefinition(
     # Today's session is a partition from midnight on, so the after-close schedule can run it.
     end_offset=1,
     exclusions=[
-        dt.datetime.combine(day, dt.time())
-        for day in closed_weekdays(PRICES_START, nyse().last_session.date())
+        dt.datetime.combine(day, dt.time()) for day in closed_weekdays(PRICES_START, nyse().last_session.date())
     ],
 )
 

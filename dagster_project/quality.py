@@ -84,8 +84,11 @@ def price_check_results(
     """Evaluate the raw-price checks on the sessions just written (re-read from the lake)."""
     outcomes = []
     dupes = frame[frame.duplicated(["ticker", "trade_date"], keep=False)]
-    outcomes.append(CheckOutcome("unique_ticker_trade_date", dupes.empty,
-                                 "(ticker, trade_date) is unique", len(dupes), _sample(dupes)))
+    outcomes.append(
+        CheckOutcome(
+            "unique_ticker_trade_date", dupes.empty, "(ticker, trade_date) is unique", len(dupes), _sample(dupes)
+        )
+    )
     masks = _rule_masks(frame)
     for name, key, description in (
         ("positive_prices", "open/high/low not positive", "open, high, low and close are finite and > 0"),
@@ -100,15 +103,28 @@ def price_check_results(
 
     present = set(zip(frame["ticker"], frame["trade_date"]))
     missing = [f"{t} {d}" for d in sessions for t in tickers if (t, d) not in present]
-    outcomes.append(CheckOutcome("watchlist_complete", not missing,
-                                 "every watchlist ticker has a bar on every session",
-                                 len(missing), missing[:10]))
+    outcomes.append(
+        CheckOutcome(
+            "watchlist_complete",
+            not missing,
+            "every watchlist ticker has a bar on every session",
+            len(missing),
+            missing[:10],
+        )
+    )
 
     ordered = pd.concat([previous_close[["ticker", "trade_date", "close"]], frame[["ticker", "trade_date", "close"]]])
     ordered = ordered.drop_duplicates(["ticker", "trade_date"]).sort_values(["ticker", "trade_date"])
     returns = ordered.groupby("ticker")["close"].pct_change()
     jumps = ordered[(returns.abs() > SPLIT_SUSPECT_RETURN) & ordered["trade_date"].isin(sessions)]
-    outcomes.append(CheckOutcome("daily_return_below_40pct", jumps.empty,
-                                 "|daily return| <= 40% (larger moves are often an unadjusted split)",
-                                 len(jumps), _sample(jumps), blocking=False))
+    outcomes.append(
+        CheckOutcome(
+            "daily_return_below_40pct",
+            jumps.empty,
+            "|daily return| <= 40% (larger moves are often an unadjusted split)",
+            len(jumps),
+            _sample(jumps),
+            blocking=False,
+        )
+    )
     return outcomes

@@ -152,8 +152,10 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def _card(label: str, value: str, detail: str) -> str:
-    return (f'<div class="card"><div class="label">{_e(label)}</div><div class="value">{_e(value)}</div>'
-            f'<div class="detail">{_e(detail)}</div></div>')
+    return (
+        f'<div class="card"><div class="label">{_e(label)}</div><div class="value">{_e(value)}</div>'
+        f'<div class="detail">{_e(detail)}</div></div>'
+    )
 
 
 CSS = """
@@ -189,7 +191,9 @@ def report_chart(data: ReportData, title: str) -> str:
     return market_cap_change_svg(
         [(d, TOTAL, v) for d, v, _ in data.totals] + list(data.movers),
         [(e.event_date, f"[{e.event_type}] {e.entities}: {e.title}", e.event_type) for e in data.events],
-        start=data.start, end=data.end, title=title,
+        start=data.start,
+        end=data.end,
+        title=title,
     )
 
 
@@ -198,35 +202,49 @@ def render_report(data: ReportData) -> str:
     cards = []
     if data.losses:
         top = data.losses[0]
-        cards.append(_card(
-            "Largest one-day loss", f"{top.ticker} {_bn(top.change_usd)}",
-            f"{_pct(top.pct_change)} on {top.trade_date:%a %d %b %Y} (close {top.prev_close:.2f} → {top.close:.2f})",
-        ).replace('class="card"', 'class="card loss"', 1))
+        cards.append(
+            _card(
+                "Largest one-day loss",
+                f"{top.ticker} {_bn(top.change_usd)}",
+                f"{_pct(top.pct_change)} on {top.trade_date:%a %d %b %Y} (close {top.prev_close:.2f} → {top.close:.2f})",
+            ).replace('class="card"', 'class="card loss"', 1)
+        )
     days = [(d, v, n) for d, v, n in data.totals if v is not None]
     if days:
         worst = min(days, key=lambda r: r[1])
-        cards.append(_card("Watchlist's worst day", _bn(worst[1]),
-                           f"{worst[0]:%a %d %b %Y}, {worst[2]} tickers compared (benchmarks excluded)"))
-        cards.append(_card("Watchlist over the window", _bn(sum(v for _, v, _ in days)),
-                           f"sum of the daily changes of {len(days)} sessions"))
+        cards.append(
+            _card(
+                "Watchlist's worst day",
+                _bn(worst[1]),
+                f"{worst[0]:%a %d %b %Y}, {worst[2]} tickers compared (benchmarks excluded)",
+            )
+        )
+        cards.append(
+            _card(
+                "Watchlist over the window",
+                _bn(sum(v for _, v, _ in days)),
+                f"sum of the daily changes of {len(days)} sessions",
+            )
+        )
     kinds = {k: sum(e.event_type == k for e in data.events) for k in EVENT_TYPE_ORDER}
-    cards.append(_card("Events", str(len(data.events)),
-                       ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items() if n)))
+    cards.append(
+        _card("Events", str(len(data.events)), ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items() if n))
+    )
 
     chart = report_chart(
         data, "Market-cap change per day, USD billions; numbered markers are the events in the table below"
     )
 
     loss_rows = "".join(
-        f"<tr><td class=\"date\">{l.trade_date:%a %Y-%m-%d}</td><td>{_e(l.ticker)}</td><td>{_e(l.company)}</td>"
-        f"<td class=\"num neg\">{_pct(l.pct_change)}</td><td class=\"num neg\">{_bn(l.change_usd)}</td>"
-        f"<td class=\"num\">{l.prev_close:.2f} → {l.close:.2f}</td></tr>"
-        for l in data.losses
+        f'<tr><td class="date">{loss.trade_date:%a %Y-%m-%d}</td><td>{_e(loss.ticker)}</td><td>{_e(loss.company)}</td>'
+        f'<td class="num neg">{_pct(loss.pct_change)}</td><td class="num neg">{_bn(loss.change_usd)}</td>'
+        f'<td class="num">{loss.prev_close:.2f} → {loss.close:.2f}</td></tr>'
+        for loss in data.losses
     )
     event_rows = []
     for i, ev in enumerate(data.events, 1):
         url = _safe_url(ev.url)
-        title = (f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(ev.title)}</a>' if url else _e(ev.title))
+        title = f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(ev.title)}</a>' if url else _e(ev.title)
         event_rows.append(
             f'<tr id="event-{i}"><td class="num">{i}</td><td class="date">{ev.event_date:%a %Y-%m-%d}</td>'
             f'<td><span class="type type-{_e(ev.event_type)}">{_e(ev.event_type.replace("_", " "))}</span></td>'

@@ -5,7 +5,6 @@ settings they nest when a run starts (not when the code location loads). Tests i
 `Sources` (or `Watchlist`) value as the resource: assets only use the attributes both have.
 """
 
-
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
@@ -18,8 +17,12 @@ from dagster_project.sources import Sources, build_sources
 def sources_for(settings: ShockWatchSettings, chart_urls: ChartBaseUrls | None = None) -> Sources:
     """The live or replay adapters the settings ask for."""
     return build_sources(
-        settings.mode, case_study_dir=settings.case_study_path, data_dir=settings.data_path,
-        http_timeout_s=settings.timeout_s, google_news_base=settings.google_news_base, chart_urls=chart_urls,
+        settings.mode,
+        case_study_dir=settings.case_study_path,
+        data_dir=settings.data_path,
+        http_timeout_s=settings.timeout_s,
+        google_news_base=settings.google_news_base,
+        chart_urls=chart_urls,
     )
 
 
@@ -78,8 +81,9 @@ class SourcesResource(ConfigurableResource):
     mode = property(lambda self: self.adapters.mode)
 
 
-def build_resources(settings: ShockWatchSettings, sources: Sources | None = None,
-                    watchlist: Watchlist | None = None) -> dict:
+def build_resources(
+    settings: ShockWatchSettings, sources: Sources | None = None, watchlist: Watchlist | None = None
+) -> dict:
     """settings, watchlist and sources: resources built from `settings`, or given values."""
     watchlist_resource = WatchlistResource(settings=settings)
     return {

@@ -61,9 +61,11 @@ def implied_market_caps(frame: pd.DataFrame, close_on: Callable[[str, dt.date], 
 
 
 def _implausible(cap: float, shares: float, day: dt.date, rules: ShareRules) -> str:
-    return (f"implied market cap ${cap / 1e9:,.1f}B (close {cap / shares:,.2f} x {shares:,.0f} "
-            f"split-adjusted shares, on or before {day}) is outside "
-            f"${rules.min_market_cap_usd / 1e9:,.2f}B..${rules.max_market_cap_usd / 1e9:,.0f}B")
+    return (
+        f"implied market cap ${cap / 1e9:,.1f}B (close {cap / shares:,.2f} x {shares:,.0f} "
+        f"split-adjusted shares, on or before {day}) is outside "
+        f"${rules.min_market_cap_usd / 1e9:,.2f}B..${rules.max_market_cap_usd / 1e9:,.0f}B"
+    )
 
 
 def _rule_reasons(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules, today: dt.date) -> pd.Series:
@@ -76,21 +78,32 @@ def _rule_reasons(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules, today
 
     flag(~_whole_positive(frame["shares"]), lambda r: f"shares {_plain(r.shares)} is not a positive whole number")
     diluted = frame["shares_diluted"]
-    flag(diluted.notna() & ~_whole_positive(diluted),
-         lambda r: f"shares_diluted {_plain(r.shares_diluted)} is not a positive whole number")
+    flag(
+        diluted.notna() & ~_whole_positive(diluted),
+        lambda r: f"shares_diluted {_plain(r.shares_diluted)} is not a positive whole number",
+    )
     factor = pd.to_numeric(frame["basis_factor"], errors="coerce")
-    flag(~(factor > 0) & frame["basis_factor"].notna(), lambda r: f"basis_factor {_plain(r.basis_factor)} is not positive")
+    flag(
+        ~(factor > 0) & frame["basis_factor"].notna(),
+        lambda r: f"basis_factor {_plain(r.basis_factor)} is not positive",
+    )
     basic = pd.to_numeric(frame["shares"], errors="coerce")
-    flag((frame["measure"] == WEIGHTED_AVERAGE_BASIC) & (basic > pd.to_numeric(diluted, errors="coerce")),
-         lambda r: f"basic weighted-average count {int(r.shares):,} is above the diluted count "
-                   f"{int(r.shares_diluted):,} of the same period")
+    flag(
+        (frame["measure"] == WEIGHTED_AVERAGE_BASIC) & (basic > pd.to_numeric(diluted, errors="coerce")),
+        lambda r: (
+            f"basic weighted-average count {int(r.shares):,} is above the diluted count "
+            f"{int(r.shares_diluted):,} of the same period"
+        ),
+    )
     filed, as_of = pd.to_datetime(frame["filing_date"]), pd.to_datetime(frame["as_of_date"])
     flag(as_of.isna(), "as-of date missing")
     flag(filed < as_of, lambda r: f"filed {r.filing_date}, before its as-of date {r.as_of_date}")
     flag(filed > pd.Timestamp(today), lambda r: f"filing date {r.filing_date} is in the future")
     flag(as_of > pd.Timestamp(today), lambda r: f"as-of date {r.as_of_date} is in the future")
-    flag(caps.notna() & ((caps < rules.min_market_cap_usd) | (caps > rules.max_market_cap_usd)),
-         lambda r: _implausible(caps[r.name], adjusted_shares(frame.loc[[r.name]]).iloc[0], r.as_of_date, rules))
+    flag(
+        caps.notna() & ((caps < rules.min_market_cap_usd) | (caps > rules.max_market_cap_usd)),
+        lambda r: _implausible(caps[r.name], adjusted_shares(frame.loc[[r.name]]).iloc[0], r.as_of_date, rules),
+    )
     return reasons
 
 
@@ -116,8 +129,10 @@ def quarantine_bad_shares(
     for index, row in keyed.iterrows():
         if tuple(row[KEY]) in conflict_keys:
             others = keyed[(keyed[KEY] == row[KEY]).all(axis=1)]["shares"].unique()
-            reasons.loc[index] = (f"conflicting counts for {row.ticker} as of {row.as_of_date} ({row.measure}): "
-                                  + " vs ".join(f"{int(v):,}" for v in others))
+            reasons.loc[index] = (
+                f"conflicting counts for {row.ticker} as of {row.as_of_date} ({row.measure}): "
+                + " vs ".join(f"{int(v):,}" for v in others)
+            )
         elif copies.loc[index]:
             reasons.loc[index] = "duplicate of an identical row"
     rejected = frame[reasons != ""].assign(reason=reasons[reasons != ""])
@@ -136,14 +151,17 @@ def share_jumps(frame: pd.DataFrame, rules: ShareRules = ShareRules()) -> list[s
             if previous is not None and previous.adjusted > 0:
                 change = row.adjusted / previous.adjusted - 1
                 if abs(change) > rules.max_change:
-                    jumps.append(f"{row.ticker}: {_describe(previous)} -> {_describe(row)}: "
-                                 f"{change:+.1%} split-adjusted, more than {rules.max_change:.0%}")
+                    jumps.append(
+                        f"{row.ticker}: {_describe(previous)} -> {_describe(row)}: "
+                        f"{change:+.1%} split-adjusted, more than {rules.max_change:.0%}"
+                    )
             previous = row
     return jumps
 
 
-def share_check_results(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules = ShareRules(),
-                        today: dt.date | None = None) -> list[CheckOutcome]:
+def share_check_results(
+    frame: pd.DataFrame, caps: pd.Series, rules: ShareRules = ShareRules(), today: dt.date | None = None
+) -> list[CheckOutcome]:
     """The checks on what the lake file now holds (re-read after the write)."""
     reasons = _rule_reasons(frame, caps.reindex(frame.index), rules, today or dt.date.today())
     dupes = frame[frame.duplicated(KEY, keep=False)]
@@ -151,19 +169,34 @@ def share_check_results(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules 
     implausible = frame[reasons.str.startswith("implied market cap")]
 
     def sample(rows: pd.DataFrame) -> list[str]:
-        return [f"{r.ticker} {r.as_of_date} {r.measure}: {reasons.get(r.Index, '') or 'duplicate key'}"
-                for r in rows.head(10).itertuples()]
+        return [
+            f"{r.ticker} {r.as_of_date} {r.measure}: {reasons.get(r.Index, '') or 'duplicate key'}"
+            for r in rows.head(10).itertuples()
+        ]
 
     jumps = share_jumps(frame, rules)
     return [
-        CheckOutcome("share_counts_valid", invalid.empty and dupes.empty,
-                     "counts are positive whole numbers, basic <= diluted, filed on or after their as-of "
-                     "date and not in the future, unique per (ticker, as_of_date, measure)",
-                     len(invalid) + len(dupes), sample(pd.concat([invalid, dupes]))),
-        CheckOutcome("share_count_market_cap_plausible", implausible.empty,
-                     f"count x close is within ${rules.min_market_cap_usd / 1e9:,.2f}B.."
-                     f"${rules.max_market_cap_usd / 1e9:,.0f}B", len(implausible), sample(implausible)),
-        CheckOutcome("share_count_changes_below_threshold", not jumps,
-                     f"consecutive split-adjusted counts differ by at most {rules.max_change:.0%}",
-                     len(jumps), jumps[:10], blocking=False),
+        CheckOutcome(
+            "share_counts_valid",
+            invalid.empty and dupes.empty,
+            "counts are positive whole numbers, basic <= diluted, filed on or after their as-of "
+            "date and not in the future, unique per (ticker, as_of_date, measure)",
+            len(invalid) + len(dupes),
+            sample(pd.concat([invalid, dupes])),
+        ),
+        CheckOutcome(
+            "share_count_market_cap_plausible",
+            implausible.empty,
+            f"count x close is within ${rules.min_market_cap_usd / 1e9:,.2f}B..${rules.max_market_cap_usd / 1e9:,.0f}B",
+            len(implausible),
+            sample(implausible),
+        ),
+        CheckOutcome(
+            "share_count_changes_below_threshold",
+            not jumps,
+            f"consecutive split-adjusted counts differ by at most {rules.max_change:.0%}",
+            len(jumps),
+            jumps[:10],
+            blocking=False,
+        ),
     ]

@@ -28,8 +28,12 @@ def pytest_configure(config):
     if manifest.exists() and manifest.stat().st_mtime >= newest:
         return
     env = {**os.environ, "SHOCKWATCH_DATA_DIR": os.environ.get("SHOCKWATCH_DATA_DIR", tempfile.mkdtemp())}
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
-                   cwd=dbt_dir, env=env, check=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+        cwd=dbt_dir,
+        env=env,
+        check=True,
+    )
 
 
 @pytest.fixture

@@ -32,5 +32,8 @@ def step_outcomes(result) -> dict[str, str]:
 
 def check_results(result) -> dict:
     """check name -> AssetCheckEvaluation of a run."""
-    return {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-            for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }

@@ -4,7 +4,14 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from dagster import DagsterEventType, DagsterInstance, RunRequest, SkipReason, build_run_status_sensor_context, build_schedule_context
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    RunRequest,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_schedule_context,
+)
 
 from dagster_project.automation import (
     alert_on_run_failure,
@@ -16,7 +23,7 @@ from dagster_project.definitions import build_definitions
 from tests.pipeline import run_pipeline
 
 NY = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def tick(schedule, when):
@@ -61,12 +68,14 @@ def test_failed_run_is_logged_and_posted_to_the_webhook(replay_settings, httpser
     assert not result.success  # the bundle ends 2025-06-30
     failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0].dagster_event
     context = build_run_status_sensor_context(
-        sensor_name="alert_on_run_failure", dagster_event=failure, dagster_instance=instance,
+        sensor_name="alert_on_run_failure",
+        dagster_event=failure,
+        dagster_instance=instance,
         dagster_run=instance.get_run_by_id(result.run_id),
     ).for_run_failure()
     alert_on_run_failure(context)
 
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     payload = json.loads(request.get_data())
     assert payload["job"] == "daily_pipeline"
     assert payload["partition"] == "2025-06-27..2025-07-02"

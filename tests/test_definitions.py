@@ -9,8 +9,15 @@ def test_definitions_load_with_one_lineage_graph(replay_settings):
     defs = build_definitions(replay_settings)
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"prices", "shares_outstanding", "companies", "stg_prices", "fct_daily_market_cap",
-            "dim_company", "analytics_warehouse"} <= keys
+    assert {
+        "prices",
+        "shares_outstanding",
+        "companies",
+        "stg_prices",
+        "fct_daily_market_cap",
+        "dim_company",
+        "analytics_warehouse",
+    } <= keys
     # dbt sources are the Python raw assets, not separate source nodes
     assert AssetKey("prices") in graph.get(AssetKey("stg_prices")).parent_keys
     assert AssetKey("shares_outstanding") in graph.get(AssetKey("stg_shares_outstanding")).parent_keys

@@ -9,21 +9,31 @@ D1, D2 = dt.date(2025, 1, 24), dt.date(2025, 1, 27)
 
 def bar(ticker, day, close, open_=None, high=None, low=None, volume=1000):
     open_ = close if open_ is None else open_
-    return {"ticker": ticker, "trade_date": day, "open": open_, "high": max(open_, close) if high is None else high,
-            "low": min(open_, close) if low is None else low, "close": close, "adj_close": close, "volume": volume}
+    return {
+        "ticker": ticker,
+        "trade_date": day,
+        "open": open_,
+        "high": max(open_, close) if high is None else high,
+        "low": min(open_, close) if low is None else low,
+        "close": close,
+        "adj_close": close,
+        "volume": volume,
+    }
 
 
 def test_quarantine_names_each_bad_row_and_keeps_the_good_ones():
-    frame = pd.DataFrame([
-        bar("NVDA", D2, 118.42, open_=124.8, high=128.4, low=116.7),
-        bar(" amd ", D2, 115.0),
-        bar("NVDA", D2, 118.42),                        # duplicate key
-        bar("MSFT", D2, -1.0),                          # negative close
-        bar("META", D2, 650.0, high=600.0),             # high below close
-        bar("GOOGL", D2, 190.0, volume=-5),             # negative volume
-        bar("ZZZZ", D2, 10.0),                          # not in the watchlist
-        bar("AMZN", dt.date(2025, 1, 25), 230.0),       # a Saturday
-    ])
+    frame = pd.DataFrame(
+        [
+            bar("NVDA", D2, 118.42, open_=124.8, high=128.4, low=116.7),
+            bar(" amd ", D2, 115.0),
+            bar("NVDA", D2, 118.42),  # duplicate key
+            bar("MSFT", D2, -1.0),  # negative close
+            bar("META", D2, 650.0, high=600.0),  # high below close
+            bar("GOOGL", D2, 190.0, volume=-5),  # negative volume
+            bar("ZZZZ", D2, 10.0),  # not in the watchlist
+            bar("AMZN", dt.date(2025, 1, 25), 230.0),  # a Saturday
+        ]
+    )
     tickers = ["NVDA", "AMD", "MSFT", "META", "GOOGL", "AMZN"]
     good, rejected = quarantine_bad_prices(frame, tickers, [D2])
     assert sorted(good["ticker"]) == ["AMD", "NVDA"]

@@ -82,16 +82,21 @@ def test_report_shows_the_shock(report):
 def test_one_marker_per_event_in_the_window(report):
     settings, _, page = report
     # the report shows each news item once (the timeline has one row per item and entity)
-    (expected,) = query(settings.analytics_db, """
+    (expected,) = query(
+        settings.analytics_db,
+        """
         select count(*) from (select distinct event_date, event_type, title, url from marts.fct_event_timeline
-                              where event_date between ? and ?)""", [DEFAULT_START, DEFAULT_END])[0]
+                              where event_date between ? and ?)""",
+        [DEFAULT_START, DEFAULT_END],
+    )[0]
     assert expected > 30
     rows = [a["id"] for t, a in page.tags if t == "tr" and a.get("id", "").startswith("event-")]
     assert len(page.markers) == expected == len(rows)
     assert all(m["title"] for m in page.markers)
     assert sum(1 for m in page.markers if m["date"] == "2025-01-27") > 10
-    assert {m["date"] for m in page.markers} <= {f"2025-{d}" for d in
-                                                  [f"01-{n:02d}" for n in range(20, 32)] + [f"02-{n:02d}" for n in range(1, 8)]}
+    assert {m["date"] for m in page.markers} <= {
+        f"2025-{d}" for d in [f"01-{n:02d}" for n in range(20, 32)] + [f"02-{n:02d}" for n in range(1, 8)]
+    }
     assert page.count("svg") == 1 and page.count("rect", "bar") == 14  # one bar per session in the window
 
 
@@ -111,9 +116,15 @@ def test_report_is_self_contained(report):
 
 def test_report_escapes_what_it_shows(tmp_path):
     data = ReportData(
-        start=date(2025, 1, 1), end=date(2025, 1, 3), losses=[], totals=[(date(2025, 1, 2), -1e9, 2)], movers=[],
-        events=[Event(date(2025, 1, 2), "news", "<b>X</b>", "<script>alert(1)</script> & co", "javascript:alert(1)"),
-                Event(date(2025, 1, 2), "curated", "Y", "ok", "https://example.com/a?b=1&c=<2>")],
+        start=date(2025, 1, 1),
+        end=date(2025, 1, 3),
+        losses=[],
+        totals=[(date(2025, 1, 2), -1e9, 2)],
+        movers=[],
+        events=[
+            Event(date(2025, 1, 2), "news", "<b>X</b>", "<script>alert(1)</script> & co", "javascript:alert(1)"),
+            Event(date(2025, 1, 2), "curated", "Y", "ok", "https://example.com/a?b=1&c=<2>"),
+        ],
         warehouse_published=datetime(2025, 1, 4, tzinfo=UTC),
     )
     html = render_report(data)
@@ -128,8 +139,14 @@ def test_report_escapes_what_it_shows(tmp_path):
 def test_market_cap_change_svg_draws_bars_lines_and_markers():
     d1, d2, d3, d4 = (date(2025, 1, n) for n in (2, 3, 4, 6))
     svg = market_cap_change_svg(
-        [(d1, "total", 5e9), (d2, "total", -20e9), (d4, "total", 1e9), (d1, "AAA", 2e9), (d2, "AAA", -15e9),
-         (d4, "AAA", None)],
+        [
+            (d1, "total", 5e9),
+            (d2, "total", -20e9),
+            (d4, "total", 1e9),
+            (d1, "AAA", 2e9),
+            (d2, "AAA", -15e9),
+            (d4, "AAA", None),
+        ],
         [(d2, "AAA fell <a lot>"), (d2, "news: it's over", "news"), (d3, "weekend thing", "curated")],
     )
     page = Page(svg)
@@ -147,16 +164,20 @@ def test_report_cli_and_asset(demo_run, tmp_path, monkeypatch, capsys):
     assert main(["--start", "2025-01-24", "--end", "2025-01-28", "--out-dir", str(tmp_path)]) == 0
     out = tmp_path / "2025-01-24_2025-01-28.html"
     assert out.exists() and str(out) in capsys.readouterr().out
-    (events,) = query(settings.analytics_db, """
+    (events,) = query(
+        settings.analytics_db,
+        """
         select count(*) from (select distinct event_date, event_type, title, url from marts.fct_event_timeline
-                              where event_date between '2025-01-24' and '2025-01-28')""")[0]
+                              where event_date between '2025-01-24' and '2025-01-28')""",
+    )[0]
     assert len(Page(out.read_text()).markers) == events
 
     result = materialize([shock_report], resources={"settings": settings})
     assert result.success
     (mat,) = result.asset_materializations_for_node("shock_report")
-    assert mat.metadata["dagster/row_count"].value == len(Page(
-        (settings.data_path / "reports" / "2025-01-20_2025-02-07.html").read_text()).markers)
+    assert mat.metadata["dagster/row_count"].value == len(
+        Page((settings.data_path / "reports" / "2025-01-20_2025-02-07.html").read_text()).markers
+    )
     assert mat.metadata["path"].value == str(settings.data_path / "reports" / "2025-01-20_2025-02-07.html")
 
     monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "nothing"))
@@ -171,8 +192,10 @@ def test_a_warehouse_published_by_an_older_version_gets_a_clear_error(tmp_path, 
     warehouse.mkdir(parents=True)
     with duckdb.connect(str(warehouse / "analytics.duckdb")) as con:  # marts from before value_change_usd
         con.execute("create schema marts")
-        con.execute("create table marts.fct_daily_market_cap (ticker varchar, trade_date date, pct_change double, "
-                    "market_cap_change_usd double, prev_close double, close double)")
+        con.execute(
+            "create table marts.fct_daily_market_cap (ticker varchar, trade_date date, pct_change double, "
+            "market_cap_change_usd double, prev_close double, close double)"
+        )
         con.execute("create table marts.dim_company (ticker varchar, company_name varchar, is_benchmark boolean)")
     monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
     assert main([]) == 1

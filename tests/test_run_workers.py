@@ -14,8 +14,8 @@ import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from dagster_project.automation import reclaim_slots_of_killed_runs
-from dagster_project.run_workers import WORKER_TAG, is_dead, reclaim_slots_of_dead_runs, record_worker, worker_id
 from dagster_project.config.settings import REPO_ROOT
+from dagster_project.run_workers import WORKER_TAG, is_dead, reclaim_slots_of_dead_runs, record_worker, worker_id
 
 POOL = "warehouse"
 

@@ -15,12 +15,29 @@ from dagster_project.share_quality import (
 
 D = dt.date
 TODAY = D(2025, 6, 30)
+NVDA_Q3_AS_OF, NVDA_Q3_FILED = D(2024, 11, 15), D(2024, 11, 20)
 
 
-def count(ticker="NVDA", as_of=D(2024, 11, 15), filed=D(2024, 11, 20), shares=24_490_000_000,
-          diluted=None, factor=1.0, measure="cover_page_shares_outstanding", source="10-Q"):
-    return {"ticker": ticker, "as_of_date": as_of, "filing_date": filed, "shares": shares,
-            "shares_diluted": diluted, "basis_factor": factor, "measure": measure, "source": source}
+def count(
+    ticker="NVDA",
+    as_of=NVDA_Q3_AS_OF,
+    filed=NVDA_Q3_FILED,
+    shares=24_490_000_000,
+    diluted=None,
+    factor=1.0,
+    measure="cover_page_shares_outstanding",
+    source="10-Q",
+):
+    return {
+        "ticker": ticker,
+        "as_of_date": as_of,
+        "filing_date": filed,
+        "shares": shares,
+        "shares_diluted": diluted,
+        "basis_factor": factor,
+        "measure": measure,
+        "source": source,
+    }
 
 
 def frame(*rows) -> pd.DataFrame:
@@ -38,12 +55,15 @@ def split(rows: pd.DataFrame, rules=ShareRules(), caps=None):
     return good, dict(zip(rejected["as_of_date"].astype(str) + " " + rejected["ticker"], rejected["reason"]))
 
 
-@pytest.mark.parametrize("shares, reason", [
-    (-24_490_000_000, "shares -24490000000 is not a positive whole number"),
-    (0, "shares 0 is not a positive whole number"),
-    (24_490_000_000.5, "shares 24490000000.5 is not a positive whole number"),
-    (float("nan"), "shares nan is not a positive whole number"),
-])
+@pytest.mark.parametrize(
+    "shares, reason",
+    [
+        (-24_490_000_000, "shares -24490000000 is not a positive whole number"),
+        (0, "shares 0 is not a positive whole number"),
+        (24_490_000_000.5, "shares 24490000000.5 is not a positive whole number"),
+        (float("nan"), "shares nan is not a positive whole number"),
+    ],
+)
 def test_counts_that_are_not_positive_whole_numbers_are_quarantined(shares, reason):
     rows = frame(count(as_of=D(2024, 8, 23), filed=D(2024, 8, 28)), count(shares=shares))
     good, rejected = split(rows)
@@ -52,19 +72,36 @@ def test_counts_that_are_not_positive_whole_numbers_are_quarantined(shares, reas
 
 
 def test_a_basic_average_above_the_diluted_one_of_its_period_is_impossible():
-    avgo = count("AVGO", D(2024, 11, 3), D(2024, 12, 20), 4_955_271_909, diluted=4_778_000_000,
-                 measure="weighted_avg_basic_shares_quarter")
-    fine = count("AVGO", D(2025, 2, 2), D(2025, 3, 12), 4_695_000_000, diluted=4_836_000_000,
-                 measure="weighted_avg_basic_shares_quarter")
+    avgo = count(
+        "AVGO",
+        D(2024, 11, 3),
+        D(2024, 12, 20),
+        4_955_271_909,
+        diluted=4_778_000_000,
+        measure="weighted_avg_basic_shares_quarter",
+    )
+    fine = count(
+        "AVGO",
+        D(2025, 2, 2),
+        D(2025, 3, 12),
+        4_695_000_000,
+        diluted=4_836_000_000,
+        measure="weighted_avg_basic_shares_quarter",
+    )
     good, rejected = split(frame(avgo, fine))
-    assert rejected == {"2024-11-03 AVGO": "basic weighted-average count 4,955,271,909 is above the diluted "
-                                           "count 4,778,000,000 of the same period"}
+    assert rejected == {
+        "2024-11-03 AVGO": "basic weighted-average count 4,955,271,909 is above the diluted "
+        "count 4,778,000,000 of the same period"
+    }
     assert good["as_of_date"].tolist() == [D(2025, 2, 2)]
 
 
 def test_dates_that_cannot_be_true_are_quarantined():
-    rows = frame(count(filed=D(2024, 11, 1)), count(as_of=D(2025, 5, 1), filed=D(2025, 7, 9)),
-                 count(as_of=D(2025, 8, 1), filed=None))
+    rows = frame(
+        count(filed=D(2024, 11, 1)),
+        count(as_of=D(2025, 5, 1), filed=D(2025, 7, 9)),
+        count(as_of=D(2025, 8, 1), filed=None),
+    )
     assert split(rows)[1] == {
         "2024-11-15 NVDA": "filed 2024-11-01, before its as-of date 2024-11-15",
         "2025-05-01 NVDA": "filing date 2025-07-09 is in the future",
@@ -81,11 +118,13 @@ def test_an_identical_duplicate_filing_collapses_and_a_conflicting_one_is_reject
     good, rejected = split(frame(count(), count()))
     assert len(good) == 1 and rejected == {"2024-11-15 NVDA": "duplicate of an identical row"}
 
-    good, rejected_rows = quarantine_bad_shares(frame(count(), count(shares=24_500_000_000)),
-                                                pd.Series([float("nan")] * 2), today=TODAY)
+    good, rejected_rows = quarantine_bad_shares(
+        frame(count(), count(shares=24_500_000_000)), pd.Series([float("nan")] * 2), today=TODAY
+    )
     assert good.empty
     assert set(rejected_rows["reason"]) == {
-        "conflicting counts for NVDA as of 2024-11-15 (cover_page_shares_outstanding): 24,490,000,000 vs 24,500,000,000"}
+        "conflicting counts for NVDA as of 2024-11-15 (cover_page_shares_outstanding): 24,490,000,000 vs 24,500,000,000"
+    }
     assert len(rejected_rows) == 2
 
 
@@ -95,17 +134,22 @@ def test_an_implausible_market_cap_names_the_count_and_the_close():
     assert caps.iloc[0] == pytest.approx(244_900_000_000 * 141.98)
     _, rejected = split(rows, caps=caps)
     assert rejected["2024-11-15 NVDA"].startswith(
-        "implied market cap $34,770.9B (close 141.98 x 244,900,000,000 split-adjusted shares, on or before 2024-11-15)")
+        "implied market cap $34,770.9B (close 141.98 x 244,900,000,000 split-adjusted shares, on or before 2024-11-15)"
+    )
     assert "outside $0.05B..$20,000B" in rejected["2024-11-15 NVDA"]
 
 
 def test_a_jump_without_split_is_a_warning_naming_both_counts_and_filings():
-    rows = frame(count(as_of=D(2024, 8, 23), filed=D(2024, 8, 28), shares=24_530_000_000, source="10-Q Q2"),
-                 count(shares=29_436_000_000, source="10-Q Q3"))  # +20%
+    rows = frame(
+        count(as_of=D(2024, 8, 23), filed=D(2024, 8, 28), shares=24_530_000_000, source="10-Q Q2"),
+        count(shares=29_436_000_000, source="10-Q Q3"),
+    )  # +20%
     (jump,) = share_jumps(rows)
-    assert jump == ("NVDA: 24,530,000,000 as of 2024-08-23 (cover_page_shares_outstanding, filed 2024-08-28, "
-                    "10-Q Q2) -> 29,436,000,000 as of 2024-11-15 (cover_page_shares_outstanding, filed 2024-11-20, "
-                    "10-Q Q3): +20.0% split-adjusted, more than 5%")
+    assert jump == (
+        "NVDA: 24,530,000,000 as of 2024-08-23 (cover_page_shares_outstanding, filed 2024-08-28, "
+        "10-Q Q2) -> 29,436,000,000 as of 2024-11-15 (cover_page_shares_outstanding, filed 2024-11-20, "
+        "10-Q Q3): +20.0% split-adjusted, more than 5%"
+    )
     outcome = {o.name: o for o in share_check_results(rows, no_caps(rows), today=TODAY)}
     assert not outcome["share_count_changes_below_threshold"].passed
     assert not outcome["share_count_changes_below_threshold"].blocking
@@ -125,4 +169,5 @@ def test_the_lake_checks_fail_on_what_slipped_past():
     outcome = {o.name: o for o in share_check_results(rows, no_caps(rows), today=TODAY)}
     assert not outcome["share_counts_valid"].passed and outcome["share_counts_valid"].blocking
     assert outcome["share_counts_valid"].sample == [
-        "NVDA 2024-12-01 cover_page_shares_outstanding: shares -1 is not a positive whole number"]
+        "NVDA 2024-12-01 cover_page_shares_outstanding: shares -1 is not a positive whole number"
+    ]

@@ -21,15 +21,19 @@ from dagster import (
 )
 
 from dagster_project import datasets, lake
-from dagster_project.automation import APP_RANK_FRESHNESS
 from dagster_project.assets.ingest import preview, write_dataset
-from dagster_project.partitions import app_rank_day_partitions
+from dagster_project.automation import APP_RANK_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.partitions import app_rank_day_partitions
 from dagster_project.resources import SourcesResource, WatchlistResource
 
 SNAPSHOT_KEY = ["captured_at", "country", "chart", "rank"]
-APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_id_not_null": True,
-              "all_charts_captured": False}
+APP_CHECKS = {
+    "rank_unique_per_snapshot": True,
+    "rank_within_limit": True,
+    "app_id_not_null": True,
+    "all_charts_captured": False,
+}
 
 
 @asset(
@@ -37,8 +41,10 @@ APP_CHECKS = {"rank_unique_per_snapshot": True, "rank_within_limit": True, "app_
     description="Apps the analysts follow across charts (watchlist.yml `highlight_apps`): app id and display name.",
 )
 def highlight_apps(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
-    frame = pd.DataFrame([{"app_id": a.app_id, "display_name": a.name} for a in watchlist.highlight_apps],
-                         columns=datasets.HIGHLIGHT_APPS.schema.names)
+    frame = pd.DataFrame(
+        [{"app_id": a.app_id, "display_name": a.name} for a in watchlist.highlight_apps],
+        columns=datasets.HIGHLIGHT_APPS.schema.names,
+    )
     write_dataset(settings, datasets.HIGHLIGHT_APPS, frame)
     return MaterializeResult(metadata={"dagster/row_count": len(frame), "preview": preview(frame)})
 
@@ -75,7 +81,9 @@ def app_rank_snapshots(
         failures.update({f"{day} {k}": v for k, v in result.failures.items()})
         if result.rows.empty:
             if sources.mode == "live":
-                raise Failure(description=f"no chart could be captured on {day}: {result.failures}", allow_retries=False)
+                raise Failure(
+                    description=f"no chart could be captured on {day}: {result.failures}", allow_retries=False
+                )
             context.log.info(f"no documented chart positions on {day}: no snapshot written")
             continue
         path = datasets.APP_RANKS.path(settings.lake_dir, day.isoformat())
@@ -99,7 +107,9 @@ def app_rank_snapshots(
             "snapshots_written": len(written),
             "charts_failed": MetadataValue.json(failures),
             "source": sources.app_charts.name,
-            "preview": preview(stored[stored["app_id"].isin(highlighted)][["captured_at", "country", "chart", "rank", "app_name"]]),
+            "preview": preview(
+                stored[stored["app_id"].isin(highlighted)][["captured_at", "country", "chart", "rank", "app_name"]]
+            ),
         },
         check_results=_app_checks(stored, limits, failures),
     )
@@ -107,21 +117,43 @@ def app_rank_snapshots(
 
 def _app_checks(stored: pd.DataFrame, limits: dict, failures: dict[str, str]) -> list[AssetCheckResult]:
     dupes = stored[stored.duplicated(["captured_at", "country", "chart", "rank"], keep=False)]
-    limit = pd.Series([limits.get((c, ch), 100) for c, ch in zip(stored["country"], stored["chart"])], index=stored.index)
+    limit = pd.Series(
+        [limits.get((c, ch), 100) for c, ch in zip(stored["country"], stored["chart"])], index=stored.index
+    )
     out_of_range = stored[(stored["rank"] < 1) | (stored["rank"] > limit)]
     no_id = stored[stored["app_id"].isna() | (stored["app_id"].astype(str).str.strip() == "")]
 
     def sample(frame):
-        return MetadataValue.json([f"{r.country}/{r.chart} #{r.rank} {r.app_name}" for r in frame.head(10).itertuples()])
+        return MetadataValue.json(
+            [f"{r.country}/{r.chart} #{r.rank} {r.app_name}" for r in frame.head(10).itertuples()]
+        )
 
     return [
-        AssetCheckResult(check_name="rank_unique_per_snapshot", passed=dupes.empty,
-                         description=f"{len(dupes)} rows share a rank in one snapshot", metadata={"sample": sample(dupes)}),
-        AssetCheckResult(check_name="rank_within_limit", passed=out_of_range.empty,
-                         description=f"{len(out_of_range)} ranks outside 1..limit", metadata={"sample": sample(out_of_range)}),
-        AssetCheckResult(check_name="app_id_not_null", passed=no_id.empty,
-                         description=f"{len(no_id)} rows without an app id", metadata={"sample": sample(no_id)}),
-        AssetCheckResult(check_name="all_charts_captured", passed=not failures, severity=AssetCheckSeverity.WARN,
-                         description="every configured chart was captured" if not failures else f"{len(failures)} chart capture(s) failed",
-                         metadata={"failures": MetadataValue.json(failures)}),
+        AssetCheckResult(
+            check_name="rank_unique_per_snapshot",
+            passed=dupes.empty,
+            description=f"{len(dupes)} rows share a rank in one snapshot",
+            metadata={"sample": sample(dupes)},
+        ),
+        AssetCheckResult(
+            check_name="rank_within_limit",
+            passed=out_of_range.empty,
+            description=f"{len(out_of_range)} ranks outside 1..limit",
+            metadata={"sample": sample(out_of_range)},
+        ),
+        AssetCheckResult(
+            check_name="app_id_not_null",
+            passed=no_id.empty,
+            description=f"{len(no_id)} rows without an app id",
+            metadata={"sample": sample(no_id)},
+        ),
+        AssetCheckResult(
+            check_name="all_charts_captured",
+            passed=not failures,
+            severity=AssetCheckSeverity.WARN,
+            description="every configured chart was captured"
+            if not failures
+            else f"{len(failures)} chart capture(s) failed",
+            metadata={"failures": MetadataValue.json(failures)},
+        ),
     ]

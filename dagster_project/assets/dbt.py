@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, on one lineage graph with the raw assets."""
 
-
 import datetime as dt
 import functools
 import json
@@ -128,7 +127,9 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
             context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
         invocation = dbt.cli(dbt_build_args(window, settings.data_path), context=context)
         try:
-            yield from with_model_metadata(invocation.stream(), settings.build_db, invocation.manifest, window, context.log)
+            yield from with_model_metadata(
+                invocation.stream(), settings.build_db, invocation.manifest, window, context.log
+            )
         finally:
             prune_invocation_targets(invocation.target_path.parent)
 

@@ -4,7 +4,6 @@ Raw assets never open the DuckDB warehouse (that is dbt's alone), so ingest and 
 never fight over its single-writer lock.
 """
 
-
 import datetime as dt
 import warnings
 
@@ -14,8 +13,8 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    Backoff,
     BackfillPolicy,
+    Backoff,
     BetaWarning,
     Failure,
     Jitter,
@@ -27,13 +26,13 @@ from dagster import (
 
 from dagster_project import datasets, lake
 from dagster_project.automation import PRICES_FRESHNESS
+from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.entities import entity_frame
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
-from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.resources import SourcesResource, WatchlistResource
 from dagster_project.sources.prices import PriceFetchError
-from dagster_project.trading_calendar import PRICES_START, previous_session
+from dagster_project.trading_calendar import previous_session
 
 # BackfillPolicy is marked beta; it is what makes a backfill range one run.
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
@@ -52,7 +51,6 @@ PRICE_CHECKS = {
 }
 
 
-
 def preview(frame: pd.DataFrame, rows: int = 8) -> MetadataValue:
     return MetadataValue.md(frame.head(rows).to_markdown(index=False))
 
@@ -63,13 +61,22 @@ def write_dataset(settings: ShockWatchSettings, dataset: datasets.Dataset, frame
 
 @asset(
     **datasets.COMPANIES.asset_args(),
-    description="The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag.",
+    description=(
+        "The watchlist (dagster_project/watchlist.yml) as a lake table: ticker, company, theme, benchmark flag."
+    ),
 )
 def companies(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
     frame = pd.DataFrame(
-        [{"ticker": c.ticker, "company_name": c.name, "theme": c.theme,
-          "theme_description": watchlist.themes[c.theme], "is_benchmark": c.is_benchmark}
-         for c in watchlist.companies]
+        [
+            {
+                "ticker": c.ticker,
+                "company_name": c.name,
+                "theme": c.theme,
+                "theme_description": watchlist.themes[c.theme],
+                "is_benchmark": c.is_benchmark,
+            }
+            for c in watchlist.companies
+        ]
     )
     path = write_dataset(settings, datasets.COMPANIES, frame)
     return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path), "preview": preview(frame)})
@@ -85,8 +92,14 @@ def companies(settings: ShockWatchSettings, watchlist: WatchlistResource) -> Mat
 def entities(settings: ShockWatchSettings, watchlist: WatchlistResource) -> MaterializeResult:
     frame = entity_frame(watchlist)
     path = write_dataset(settings, datasets.ENTITIES, frame)
-    return MaterializeResult(metadata={"dagster/row_count": len(frame), "path": str(path),
-                                       "entities": frame["entity"].nunique(), "preview": preview(frame)})
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "path": str(path),
+            "entities": frame["entity"].nunique(),
+            "preview": preview(frame),
+        }
+    )
 
 
 @asset(
@@ -155,7 +168,9 @@ def prices(
     ]
     for check in checks:
         if not check.passed:
-            context.log.warning(f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}")
+            context.log.warning(
+                f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}"
+            )
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(written),
@@ -179,5 +194,7 @@ def quarantine(settings: ShockWatchSettings, dataset: str, run_id: str, rejected
     """Keep rejected rows, with their reason, where an engineer can look at them."""
     path = settings.quarantine_dir / dataset / f"run={run_id}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    rejected.astype({c: "string" for c in rejected.columns if rejected[c].dtype == object}).to_parquet(path, index=False)
+    rejected.astype({c: "string" for c in rejected.columns if rejected[c].dtype == object}).to_parquet(
+        path, index=False
+    )
     return path

@@ -22,10 +22,10 @@ from dagster import (
 )
 
 from dagster_project import datasets, lake
-from dagster_project.automation import NEWS_FRESHNESS
 from dagster_project.assets.ingest import preview, quarantine, write_dataset
-from dagster_project.partitions import news_day_partitions
+from dagster_project.automation import NEWS_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.partitions import news_day_partitions
 from dagster_project.resources import SourcesResource, WatchlistResource
 
 FUTURE_TOLERANCE = pd.Timedelta(days=1)
@@ -73,13 +73,17 @@ def news_items(
     now = pd.Timestamp.now(tz="UTC")
     future = items[items["published_at"] > now + FUTURE_TOLERANCE]
     if not future.empty:
-        path = quarantine(settings, "news_items", context.run_id, future.assign(reason="published more than a day in the future"))
+        path = quarantine(
+            settings, "news_items", context.run_id, future.assign(reason="published more than a day in the future")
+        )
         context.log.warning(f"{len(future)} news items dated in the future quarantined to {path}")
     items = items[items["published_at"] <= now + FUTURE_TOLERANCE]
     item_day = items["published_at"].dt.tz_convert("UTC").dt.date
     outside = int((~item_day.isin(days)).sum())
     if outside:
-        context.log.info(f"{outside} fetched items were published outside {days[0]}..{days[-1]}; they belong to other partitions")
+        context.log.info(
+            f"{outside} fetched items were published outside {days[0]}..{days[-1]}; they belong to other partitions"
+        )
 
     written = []
     for day in days:
@@ -97,7 +101,9 @@ def news_items(
             "feeds_failed": MetadataValue.json(result.failures),
             "feeds_not_modified": MetadataValue.json(result.not_modified),
             "source": sources.news.name,
-            "preview": preview(stored.sort_values("published_at", ascending=False)[["published_at", "publisher", "title"]]),
+            "preview": preview(
+                stored.sort_values("published_at", ascending=False)[["published_at", "publisher", "title"]]
+            ),
         },
         check_results=_news_checks(stored, result.failures, now),
     )
@@ -111,14 +117,29 @@ def _news_checks(stored: pd.DataFrame, failures: dict[str, str], now: pd.Timesta
     bad_time = stored[stored["published_at"].isna() | (stored["published_at"] > now + FUTURE_TOLERANCE)]
     no_title = stored[stored["title"].fillna("").str.strip() == ""]
     return [
-        AssetCheckResult(check_name="unique_item_id", passed=dupes.empty,
-                         description=f"{len(dupes)} duplicated item_id rows", metadata={"sample": sample(dupes)}),
-        AssetCheckResult(check_name="published_at_valid", passed=bad_time.empty,
-                         description=f"{len(bad_time)} items with no date or dated > 1 day ahead",
-                         metadata={"sample": sample(bad_time)}),
-        AssetCheckResult(check_name="title_not_empty", passed=no_title.empty,
-                         description=f"{len(no_title)} items without a title", metadata={"sample": sample(no_title)}),
-        AssetCheckResult(check_name="all_feeds_fetched", passed=not failures, severity=AssetCheckSeverity.WARN,
-                         description="every configured feed answered" if not failures else f"{len(failures)} feed(s) failed",
-                         metadata={"failures": MetadataValue.json(failures)}),
+        AssetCheckResult(
+            check_name="unique_item_id",
+            passed=dupes.empty,
+            description=f"{len(dupes)} duplicated item_id rows",
+            metadata={"sample": sample(dupes)},
+        ),
+        AssetCheckResult(
+            check_name="published_at_valid",
+            passed=bad_time.empty,
+            description=f"{len(bad_time)} items with no date or dated > 1 day ahead",
+            metadata={"sample": sample(bad_time)},
+        ),
+        AssetCheckResult(
+            check_name="title_not_empty",
+            passed=no_title.empty,
+            description=f"{len(no_title)} items without a title",
+            metadata={"sample": sample(no_title)},
+        ),
+        AssetCheckResult(
+            check_name="all_feeds_fetched",
+            passed=not failures,
+            severity=AssetCheckSeverity.WARN,
+            description="every configured feed answered" if not failures else f"{len(failures)} feed(s) failed",
+            metadata={"failures": MetadataValue.json(failures)},
+        ),
     ]

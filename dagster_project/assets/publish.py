@@ -5,7 +5,6 @@ file: a fresh copy is built beside it and os.replace()d over it, so a reader hol
 old file keeps its snapshot and a new reader sees the new one, never a half-built file.
 """
 
-
 import os
 import uuid
 from pathlib import Path
@@ -16,8 +15,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_project import lake
 from dagster_project.assets.dbt import WAREHOUSE_POOL
 from dagster_project.automation import WAREHOUSE_FRESHNESS
-from dagster_project.run_workers import record_worker
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.run_workers import record_worker
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]

@@ -4,8 +4,8 @@ import datetime as dt
 
 from dagster import AssetKey, Config, MaterializeResult, MetadataValue, asset
 
-from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
 
 
 class ReportWindow(Config):
@@ -38,7 +38,9 @@ def shock_report(config: ReportWindow, settings: ShockWatchSettings) -> Material
             "dagster/row_count": len(data.events),
             "window": f"{start}..{end}",
             "largest_loss": (
-                f"{top.ticker} {top.trade_date} {top.pct_change:+.2%} {top.change_usd / 1e9:+,.1f} $B" if top else "none"
+                f"{top.ticker} {top.trade_date} {top.pct_change:+.2%} {top.change_usd / 1e9:+,.1f} $B"
+                if top
+                else "none"
             ),
         }
     )

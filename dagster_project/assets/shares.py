@@ -128,8 +128,10 @@ def shares_outstanding(
         where = quarantine(settings, "shares_outstanding", context.run_id, rejected)
         for row in rejected.head(20).itertuples():
             context.log.warning(f"quarantined share count {row.ticker} {row.as_of_date} {row.measure}: {row.reason}")
-        context.log.warning(f"{len(rejected)} share count(s) quarantined to {where}; "
-                            f"{len(kept)} earlier good row(s) for those keys kept")
+        context.log.warning(
+            f"{len(rejected)} share count(s) quarantined to {where}; "
+            f"{len(kept)} earlier good row(s) for those keys kept"
+        )
     written = pd.concat([good, kept], ignore_index=True).sort_values(KEY, ignore_index=True)
     write_dataset(settings, datasets.SHARES, written)
 
@@ -146,7 +148,9 @@ def shares_outstanding(
     ]
     for check in checks:
         if not check.passed:
-            context.log.warning(f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}")
+            context.log.warning(
+                f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}"
+            )
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(landed),

@@ -19,7 +19,7 @@ class ConfigError(ValueError):
     """A configuration file is invalid; the message names the file, line and entry."""
 
     @classmethod
-    def from_validation(cls, exc: ValidationError, source: str, root: yaml.Node | None) -> "ConfigError":
+    def from_validation(cls, exc: ValidationError, source: str, root: yaml.Node | None) -> ConfigError:
         # The first error only: later ones are often consequences of it.
         error = exc.errors(include_url=False)[0]
         loc: Loc = tuple(error["loc"])
@@ -87,7 +87,9 @@ def _entry_id(root: yaml.Node | None, loc: Loc) -> str | None:
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
             if isinstance(node, yaml.MappingNode):
-                found = next((v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)), found)
+                found = next(
+                    (v.value for k, v in node.value if k.value == "id" and isinstance(v, yaml.ScalarNode)), found
+                )
         else:
             break
     return found

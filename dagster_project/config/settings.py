@@ -36,16 +36,27 @@ class ShockWatchSettings(ConfigurableResource):
     """Where data lives and which sources a run reads. Paths are strings in the config (what
     Dagster's config system carries); the properties give resolved Paths."""
 
-    data_dir: str = Field(ENV_VARS["data_dir"][1], description="Lake, warehouse, state and reports (SHOCKWATCH_DATA_DIR).")
-    source_mode: str = Field("live", description="'live' sources, or 'replay' of the case study (SHOCKWATCH_SOURCE_MODE).")
-    case_study_dir: str = Field(ENV_VARS["case_study_dir"][1], description="The bundled case study replayed in replay mode (SHOCKWATCH_CASE_STUDY_DIR).")
+    data_dir: str = Field(
+        ENV_VARS["data_dir"][1], description="Lake, warehouse, state and reports (SHOCKWATCH_DATA_DIR)."
+    )
+    source_mode: str = Field(
+        "live", description="'live' sources, or 'replay' of the case study (SHOCKWATCH_SOURCE_MODE)."
+    )
+    case_study_dir: str = Field(
+        ENV_VARS["case_study_dir"][1],
+        description="The bundled case study replayed in replay mode (SHOCKWATCH_CASE_STUDY_DIR).",
+    )
     watchlist_path: str = Field(ENV_VARS["watchlist_path"][1], description="The watchlist YAML (SHOCKWATCH_WATCHLIST).")
     # A string because an EnvVar can only fill a string field; `timeout_s` parses it.
-    http_timeout_s: str = Field("20", description="Read timeout of live HTTP requests, seconds (SHOCKWATCH_HTTP_TIMEOUT_S).")
-    google_news_base: str = Field(DEFAULT_GOOGLE_NEWS_BASE, description="Google News host (SHOCKWATCH_GOOGLE_NEWS_BASE).")
+    http_timeout_s: str = Field(
+        "20", description="Read timeout of live HTTP requests, seconds (SHOCKWATCH_HTTP_TIMEOUT_S)."
+    )
+    google_news_base: str = Field(
+        DEFAULT_GOOGLE_NEWS_BASE, description="Google News host (SHOCKWATCH_GOOGLE_NEWS_BASE)."
+    )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "ShockWatchSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ShockWatchSettings:
         env = os.environ if env is None else env
         return cls(**{field: EnvVar(var) if var in env else default for field, (var, default) in ENV_VARS.items()})
 
@@ -97,7 +108,7 @@ class ShockWatchSettings(ConfigurableResource):
     def quarantine_dir(self) -> Path:
         return self.data_path / "quarantine"
 
-    def replace(self, **changes: str) -> "ShockWatchSettings":
+    def replace(self, **changes: str) -> ShockWatchSettings:
         """A copy with some settings changed (tests, one-off runs)."""
         values = {field: getattr(self, field) for field in ENV_VARS}
         return type(self)(**{**values, **{k: str(v) for k, v in changes.items()}})

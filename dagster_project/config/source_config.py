@@ -8,9 +8,8 @@ here, so the rules live once and config never imports the adapters.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
-
 from dataclasses import fields
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, field_validator, model_validator
 from pydantic.dataclasses import dataclass
@@ -104,7 +103,7 @@ class FeedConfig:
         return check_url(value) if value is not None else None
 
     @model_validator(mode="after")
-    def _fields_of_kind(self) -> "FeedConfig":
+    def _fields_of_kind(self) -> FeedConfig:
         if self.kind == "rss":
             if self.query is not None:
                 raise At(("query",), "an rss feed takes 'url', not 'query'")
@@ -112,8 +111,10 @@ class FeedConfig:
                 raise At(("url",), "an rss feed needs a 'url'")
         else:
             if self.url is not None:
-                raise At(("url",), "a google_news feed takes 'query', not 'url' "
-                                   "(the URL is built from the query and the date window)")
+                raise At(
+                    ("url",),
+                    "a google_news feed takes 'query', not 'url' (the URL is built from the query and the date window)",
+                )
             if self.query is None:
                 raise At(("query",), "a google_news feed needs a non-empty 'query'")
         return self
@@ -173,10 +174,13 @@ class HighlightApp:
         return value.strip()
 
     @model_validator(mode="after")
-    def _numeric_id(self) -> "HighlightApp":
+    def _numeric_id(self) -> HighlightApp:
         if not APP_ID_PATTERN.match(self.app_id):
-            raise At(("app_id",), f"app {self.name!r} has app_id {self.app_id!r}; it must be Apple's numeric "
-                                  "app id (the digits after 'id' in apps.apple.com/.../idNNN)")
+            raise At(
+                ("app_id",),
+                f"app {self.name!r} has app_id {self.app_id!r}; it must be Apple's numeric "
+                "app id (the digits after 'id' in apps.apple.com/.../idNNN)",
+            )
         return self
 
 

@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dagster_project.config.errors import At, ConfigError, check_mapping, load_yaml
 from dagster_project.config.source_config import (
-    CHARTS, MAX_LIMIT, ChartBaseUrls, ChartConfig, FeedConfig, HighlightApp, chart_problem, check_url,
+    CHARTS,
+    MAX_LIMIT,
+    ChartBaseUrls,
+    ChartConfig,
+    FeedConfig,
+    HighlightApp,
+    chart_problem,
+    check_url,
 )
 
 # Yahoo symbols: letters/digits, optionally a class or exchange suffix (BRK-B, ASML.AS, ^GSPC).
@@ -57,8 +64,9 @@ class Company(_Mapping):
     def _symbol(cls, value: object) -> str:
         ticker = str(value if value is not None else "").strip()
         if not TICKER_PATTERN.match(ticker):
-            raise ValueError(f"ticker {ticker!r} is not a valid symbol "
-                             "(upper-case letters/digits, optional .X or -X suffix)")
+            raise ValueError(
+                f"ticker {ticker!r} is not a valid symbol (upper-case letters/digits, optional .X or -X suffix)"
+            )
         return ticker
 
     @field_validator("name", "theme", mode="before")
@@ -72,7 +80,7 @@ class Company(_Mapping):
         return _names(value)
 
     @model_validator(mode="after")
-    def _named(self) -> "Company":
+    def _named(self) -> Company:
         if not self.name:
             raise At(("name",), f"{self.ticker} has no name")
         return self
@@ -159,12 +167,14 @@ class AppCharts(_Mapping):
         return value
 
     @model_validator(mode="after")
-    def _apps_once(self) -> "AppCharts":
+    def _apps_once(self) -> AppCharts:
         seen: dict[str, str] = {}
         for index, app in enumerate(self.highlight_apps):
             if app.app_id in seen:
-                raise At(("highlight_apps", index),
-                         f"app_id {app.app_id} is listed twice ({seen[app.app_id]!r} and {app.name!r})")
+                raise At(
+                    ("highlight_apps", index),
+                    f"app_id {app.app_id} is listed twice ({seen[app.app_id]!r} and {app.name!r})",
+                )
             seen[app.app_id] = app.name
         return self
 
@@ -209,16 +219,21 @@ class Watchlist(_Mapping):
         return value
 
     @model_validator(mode="after")
-    def _references(self) -> "Watchlist":
+    def _references(self) -> Watchlist:
         first: dict[str, int] = {}
         for index, company in enumerate(self.companies):
             if company.ticker in first:
-                raise At(("companies", index, "ticker"), f"ticker {company.ticker} repeats {{0}}",
-                         refs=(("companies", first[company.ticker]),))
+                raise At(
+                    ("companies", index, "ticker"),
+                    f"ticker {company.ticker} repeats {{0}}",
+                    refs=(("companies", first[company.ticker]),),
+                )
             first[company.ticker] = index
             if company.theme not in self.themes:
-                raise At(("companies", index, "theme"), f"{company.ticker} has unknown theme "
-                         f"{company.theme!r}; known: {', '.join(sorted(self.themes))}")
+                raise At(
+                    ("companies", index, "theme"),
+                    f"{company.ticker} has unknown theme {company.theme!r}; known: {', '.join(sorted(self.themes))}",
+                )
         names = set(first)
         for index, actor in enumerate(self.actors):
             if actor.entity in names:
@@ -227,8 +242,11 @@ class Watchlist(_Mapping):
         feed_ids: dict[str, int] = {}
         for index, feed in enumerate(self.feeds):
             if feed.id in feed_ids:
-                raise At(("feeds", index, "id"), f"duplicate feed id {feed.id!r} (first at {{0}})",
-                         refs=(("feeds", feed_ids[feed.id]),))
+                raise At(
+                    ("feeds", index, "id"),
+                    f"duplicate feed id {feed.id!r} (first at {{0}})",
+                    refs=(("feeds", feed_ids[feed.id]),),
+                )
             feed_ids[feed.id] = index
         return self
 

@@ -29,9 +29,15 @@ class Sources:
     mode: str
 
 
-def build_sources(mode: str, *, case_study_dir: Path, data_dir: Path, http_timeout_s: float = 20.0,
-                  google_news_base: str = DEFAULT_GOOGLE_NEWS_BASE,
-                  chart_urls: ChartBaseUrls | None = None) -> Sources:
+def build_sources(
+    mode: str,
+    *,
+    case_study_dir: Path,
+    data_dir: Path,
+    http_timeout_s: float = 20.0,
+    google_news_base: str = DEFAULT_GOOGLE_NEWS_BASE,
+    chart_urls: ChartBaseUrls | None = None,
+) -> Sources:
     if mode == "replay":
         return Sources(
             prices=CaseStudyPriceSource(case_study_dir),
@@ -48,7 +54,8 @@ def build_sources(mode: str, *, case_study_dir: Path, data_dir: Path, http_timeo
         prices=YFinancePriceSource(timeout_s=http_timeout_s),
         shares=YFinanceSharesSource(timeout_s=http_timeout_s),
         news=LiveNewsSource(
-            http, FeedStateStore(Path(data_dir) / "state" / "feed_validators.json"),
+            http,
+            FeedStateStore(Path(data_dir) / "state" / "feed_validators.json"),
             google_news_base=google_news_base,
         ),
         app_charts=LiveAppChartSource(http, v2_base=chart_urls.v2, legacy_base=chart_urls.legacy),

@@ -34,24 +34,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
 
 from dagster_project.config.source_config import (
-    APP_ID_PATTERN, DEFAULT_LEGACY_BASE_URL, DEFAULT_V2_BASE_URL, ChartConfig, check_url,
+    APP_ID_PATTERN,
+    DEFAULT_LEGACY_BASE_URL,
+    DEFAULT_V2_BASE_URL,
+    ChartConfig,
+    check_url,
 )
 from dagster_project.sources.http import HttpClient, HttpError
 
 log = logging.getLogger(__name__)
 
 APP_RANK_COLUMNS = [
-    "captured_at", "country", "chart", "rank", "app_id", "app_name", "developer", "genre",
-    "source", "snapshot_kind",
+    "captured_at",
+    "country",
+    "chart",
+    "rank",
+    "app_id",
+    "app_name",
+    "developer",
+    "genre",
+    "source",
+    "snapshot_kind",
 ]
 APP_RANK_SCHEMA = pa.schema(
     [
@@ -99,7 +112,9 @@ def _get(mapping: dict, key: str, path: str, expected: type | tuple = dict, requ
     value = mapping[key]
     if not isinstance(value, expected) or isinstance(value, bool):
         names = {dict: "an object", list: "a list", str: "a string"}
-        wanted = " or ".join(names.get(t, t.__name__) for t in (expected if isinstance(expected, tuple) else (expected,)))
+        wanted = " or ".join(
+            names.get(t, t.__name__) for t in (expected if isinstance(expected, tuple) else (expected,))
+        )
         raise _mistyped(path, wanted, value)
     return value
 
@@ -136,8 +151,14 @@ def _frame(rows: list[dict], chart: ChartConfig, captured_at, source: str, snaps
     captured = pd.Timestamp(captured_at)
     captured = captured.tz_localize("UTC") if captured.tzinfo is None else captured.tz_convert("UTC")
     for rank, row in enumerate(rows, start=1):
-        row.update(captured_at=captured.to_pydatetime(), country=chart.country, chart=chart.chart,
-                   rank=rank, source=source, snapshot_kind=snapshot_kind)
+        row.update(
+            captured_at=captured.to_pydatetime(),
+            country=chart.country,
+            chart=chart.chart,
+            rank=rank,
+            source=source,
+            snapshot_kind=snapshot_kind,
+        )
     check_ranks(rows, chart)
     table = pa.Table.from_pylist(rows, schema=APP_RANK_SCHEMA) if rows else APP_RANK_SCHEMA.empty_table()
     return table.to_pandas()[APP_RANK_COLUMNS]
@@ -152,8 +173,10 @@ def check_ranks(rows: list[dict], chart: ChartConfig) -> None:
         apps.setdefault(row["app_id"], []).append(row["rank"])
     out_of_range = sorted(r for r in ranks if not 1 <= r <= chart.limit)
     if out_of_range:
-        raise ChartShapeError(f"{chart.key}: rank(s) {out_of_range[:5]} outside 1..{chart.limit} "
-                              f"({len(rows)} entries for a top-{chart.limit} request)")
+        raise ChartShapeError(
+            f"{chart.key}: rank(s) {out_of_range[:5]} outside 1..{chart.limit} "
+            f"({len(rows)} entries for a top-{chart.limit} request)"
+        )
     repeated_ranks = {r: ids for r, ids in ranks.items() if len(ids) > 1}
     if repeated_ranks:
         detail = "; ".join(f"rank {r}: apps {', '.join(ids)}" for r, ids in sorted(repeated_ranks.items())[:5])
@@ -190,12 +213,14 @@ def normalise_v2(payload: object, chart: ChartConfig, captured_at, source: str =
                 genre = _text(first.get("name"), f"{path}.genres[0].name", required=False)
             else:
                 genre = _text(first, f"{path}.genres[0]", required=False)
-        rows.append({
-            "app_id": _app_id(item["id"], f"{path}.id"),
-            "app_name": _text(item.get("name"), f"{path}.name", required=True),
-            "developer": _text(item.get("artistName"), f"{path}.artistName", required=False),
-            "genre": genre,
-        })
+        rows.append(
+            {
+                "app_id": _app_id(item["id"], f"{path}.id"),
+                "app_name": _text(item.get("name"), f"{path}.name", required=True),
+                "developer": _text(item.get("artistName"), f"{path}.artistName", required=False),
+                "genre": genre,
+            }
+        )
     return _frame(rows, chart, captured_at, source, "full")
 
 
@@ -206,7 +231,9 @@ def _label(entry: dict, key: str, path: str, required: bool) -> str:
     return _text(node.get("label"), f"{path}.{key}.label", required=required)
 
 
-def normalise_legacy(payload: object, chart: ChartConfig, captured_at, source: str = "apple_itunes_rss") -> pd.DataFrame:
+def normalise_legacy(
+    payload: object, chart: ChartConfig, captured_at, source: str = "apple_itunes_rss"
+) -> pd.DataFrame:
     """Apple's legacy iTunes chart JSON -> rows in APP_RANK_COLUMNS (rank = 1-based position).
 
     `feed.entry` is a list, a single object (one result) or absent (no results).
@@ -230,12 +257,14 @@ def normalise_legacy(payload: object, chart: ChartConfig, captured_at, source: s
             raise _missing(f"{path}.id.attributes.im:id")
         category = _get(entry, "category", f"{path}.category", dict, required=False) or {}
         category_attributes = _get(category, "attributes", f"{path}.category.attributes", dict, required=False) or {}
-        rows.append({
-            "app_id": _app_id(attributes["im:id"], f"{path}.id.attributes.im:id"),
-            "app_name": _label(entry, "im:name", path, required=True),
-            "developer": _label(entry, "im:artist", path, required=False),
-            "genre": _text(category_attributes.get("label"), f"{path}.category.attributes.label", required=False),
-        })
+        rows.append(
+            {
+                "app_id": _app_id(attributes["im:id"], f"{path}.id.attributes.im:id"),
+                "app_name": _label(entry, "im:name", path, required=True),
+                "developer": _label(entry, "im:artist", path, required=False),
+                "genre": _text(category_attributes.get("label"), f"{path}.category.attributes.label", required=False),
+            }
+        )
     return _frame(rows, chart, captured_at, source, "full")
 
 
@@ -262,7 +291,7 @@ class AppChartSource(Protocol):
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _unique(charts: list[ChartConfig]) -> list[ChartConfig]:
@@ -274,8 +303,13 @@ class LiveAppChartSource:
 
     name = "apple_rss"
 
-    def __init__(self, client: HttpClient, v2_base: str = DEFAULT_V2_BASE_URL,
-                 legacy_base: str = DEFAULT_LEGACY_BASE_URL, clock: Callable[[], dt.datetime] = _utc_now):
+    def __init__(
+        self,
+        client: HttpClient,
+        v2_base: str = DEFAULT_V2_BASE_URL,
+        legacy_base: str = DEFAULT_LEGACY_BASE_URL,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ):
         self.client = client
         self.v2_base = check_url(v2_base).rstrip("/")
         self.legacy_base = check_url(legacy_base).rstrip("/")

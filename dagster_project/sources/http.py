@@ -64,14 +64,21 @@ def _retry_after_s(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:  # "-0000" parses as naive; HTTP dates are always UTC
-        when = when.replace(tzinfo=datetime.timezone.utc)
+        when = when.replace(tzinfo=datetime.UTC)
     return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_S)
 
 
 class HttpClient:
-    def __init__(self, connect_timeout_s: float = 5.0, read_timeout_s: float = 20.0,
-                 max_bytes: int = 10 * 1024 * 1024, attempts: int = 4, base_delay_s: float = 1.0,
-                 sleep: Sleep = default_sleep, session: requests.Session | None = None):
+    def __init__(
+        self,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 20.0,
+        max_bytes: int = 10 * 1024 * 1024,
+        attempts: int = 4,
+        base_delay_s: float = 1.0,
+        sleep: Sleep = default_sleep,
+        session: requests.Session | None = None,
+    ):
         self.timeout = (connect_timeout_s, read_timeout_s)
         self.max_bytes = max_bytes
         self.attempts = attempts
@@ -103,8 +110,9 @@ class HttpClient:
 
     def _get_once(self, url: str, headers: dict[str, str]) -> HttpResponse:
         try:
-            with self.session.get(url, headers=headers, timeout=self.timeout, stream=True,
-                                  allow_redirects=True) as response:
+            with self.session.get(
+                url, headers=headers, timeout=self.timeout, stream=True, allow_redirects=True
+            ) as response:
                 status = response.status_code
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 if status == 304:

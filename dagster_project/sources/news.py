@@ -91,8 +91,29 @@ def google_news_url(query: str, start: dt.date, end: dt.date, base: str = DEFAUL
 
 class _TextExtractor(HTMLParser):
     _SKIP = {"script", "style", "template", "noscript"}
-    _BREAKS = {"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4",
-               "h5", "h6", "blockquote", "section", "article", "header", "footer", "table"}
+    _BREAKS = {
+        "br",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "table",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -197,7 +218,7 @@ def _struct_to_utc(value) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC)
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -220,9 +241,14 @@ def _http_url(value: str | None) -> str | None:
         return None  # javascript:, data:, relative leftovers: never hand analysts a non-web link
 
 
-def normalise_feed(feed_id: str, parsed: feedparser.FeedParserDict, fetched_at,
-                   default_publisher: str | None = None, *,
-                   google_news: bool | None = None) -> NormalisedFeed:
+def normalise_feed(
+    feed_id: str,
+    parsed: feedparser.FeedParserDict,
+    fetched_at,
+    default_publisher: str | None = None,
+    *,
+    google_news: bool | None = None,
+) -> NormalisedFeed:
     """One parsed feed -> rows in NEWS_COLUMNS, plus the count of dropped entries by reason.
 
     `google_news` says whether " - Outlet" title suffixes are Google News outlet names;
@@ -260,7 +286,7 @@ def normalise_feed(feed_id: str, parsed: feedparser.FeedParserDict, fetched_at,
         item_id = (entry.get("id") or "").strip() or link
         if not item_id:
             raw_title = str(entry.get("title") or "")
-            item_id = "sha1:" + hashlib.sha1(f"{raw_title}\n{link}".encode("utf-8")).hexdigest()
+            item_id = "sha1:" + hashlib.sha1(f"{raw_title}\n{link}".encode()).hexdigest()
         if item_id in seen:
             drop("duplicate item_id")
             continue
@@ -268,16 +294,18 @@ def normalise_feed(feed_id: str, parsed: feedparser.FeedParserDict, fetched_at,
         summary = entry.get("summary")
         if not summary and entry.get("content"):
             summary = entry["content"][0].get("value")
-        rows.append({
-            "feed_id": feed_id,
-            "item_id": item_id,
-            "url": _http_url(link),
-            "title": title,
-            "publisher": outlet or default_publisher or feed_title,
-            "published_at": published,
-            "summary": html_to_text(summary, SUMMARY_MAX_CHARS) or None,
-            "fetched_at": fetched,
-        })
+        rows.append(
+            {
+                "feed_id": feed_id,
+                "item_id": item_id,
+                "url": _http_url(link),
+                "title": title,
+                "publisher": outlet or default_publisher or feed_title,
+                "published_at": published,
+                "summary": html_to_text(summary, SUMMARY_MAX_CHARS) or None,
+                "fetched_at": fetched,
+            }
+        )
     return NormalisedFeed(news_frame(rows), dropped)
 
 
@@ -331,8 +359,11 @@ class FeedStateStore:
         if not isinstance(data, dict):
             log.warning("feed state %s is not a JSON object; starting without validators", self.path)
             return {}
-        return {str(k): {kk: str(vv) for kk, vv in v.items() if kk in ("etag", "last_modified") and vv}
-                for k, v in data.items() if isinstance(v, dict)}
+        return {
+            str(k): {kk: str(vv) for kk, vv in v.items() if kk in ("etag", "last_modified") and vv}
+            for k, v in data.items()
+            if isinstance(v, dict)
+        }
 
     def get(self, url: str) -> tuple[str | None, str | None]:
         entry = self._state.get(url, {})
@@ -367,8 +398,9 @@ class LiveNewsSource:
 
     name = "feeds"
 
-    def __init__(self, client: HttpClient, state: FeedStateStore | None = None,
-                 google_news_base: str = DEFAULT_GOOGLE_NEWS_BASE):
+    def __init__(
+        self, client: HttpClient, state: FeedStateStore | None = None, google_news_base: str = DEFAULT_GOOGLE_NEWS_BASE
+    ):
         self.client = client
         self.state = state
         self.google_news_base = check_url(google_news_base.rstrip("/"))
@@ -406,8 +438,11 @@ class LiveNewsSource:
                 continue
             if dropped:
                 result.dropped[feed.id] = dropped
-                log.warning("feed %s: dropped %s", feed.id,
-                            ", ".join(f"{n} entr{'y' if n == 1 else 'ies'} ({why})" for why, n in dropped.items()))
+                log.warning(
+                    "feed %s: dropped %s",
+                    feed.id,
+                    ", ".join(f"{n} entr{'y' if n == 1 else 'ies'} ({why})" for why, n in dropped.items()),
+                )
             frames.append(frame)
             if self.state:
                 self.state.set(url, response.etag, response.last_modified)
@@ -426,18 +461,31 @@ class LiveNewsSource:
         entries = parsed.get("entries") or []
         problem = parsed.get("bozo_exception")
         if parsed.get("bozo") and not entries:
-            raise ValueError(f"feed {feed.id} ({url}) is not a readable feed: "
-                             f"{type(problem).__name__}: {problem}")
+            raise ValueError(f"feed {feed.id} ({url}) is not a readable feed: {type(problem).__name__}: {problem}")
         if not entries and not parsed.get("version"):
-            raise ValueError(f"feed {feed.id} ({url}) did not return an RSS or Atom document "
-                             f"({len(response.body)} bytes, content-type "
-                             f"{headers.get('content-type', 'unknown')!r})")
+            raise ValueError(
+                f"feed {feed.id} ({url}) did not return an RSS or Atom document "
+                f"({len(response.body)} bytes, content-type "
+                f"{headers.get('content-type', 'unknown')!r})"
+            )
         if parsed.get("bozo"):
             level = logging.INFO if isinstance(problem, feedparser.NonXMLContentType) else logging.WARNING
-            log.log(level, "feed %s (%s) is malformed but has %d entries; keeping them: %s: %s",
-                    feed.id, url, len(entries), type(problem).__name__, problem)
-        return normalise_feed(feed.id, parsed, pd.Timestamp.now(tz="UTC"), feed.publisher,
-                              google_news=True if feed.kind == "google_news" else None)
+            log.log(
+                level,
+                "feed %s (%s) is malformed but has %d entries; keeping them: %s: %s",
+                feed.id,
+                url,
+                len(entries),
+                type(problem).__name__,
+                problem,
+            )
+        return normalise_feed(
+            feed.id,
+            parsed,
+            pd.Timestamp.now(tz="UTC"),
+            feed.publisher,
+            google_news=True if feed.kind == "google_news" else None,
+        )
 
 
 # --------------------------------------------------------------------------- replay
@@ -472,9 +520,14 @@ class CaseStudyNewsSource:
         fetched = pd.Timestamp.now(tz="UTC").to_pydatetime()
         rows = [
             {
-                "feed_id": r.feed_id, "item_id": r.item_id, "url": r.url or None, "title": r.title,
-                "publisher": r.publisher or None, "published_at": r.published_at.to_pydatetime(),
-                "summary": r.summary or None, "fetched_at": fetched,
+                "feed_id": r.feed_id,
+                "item_id": r.item_id,
+                "url": r.url or None,
+                "title": r.title,
+                "publisher": r.publisher or None,
+                "published_at": r.published_at.to_pydatetime(),
+                "summary": r.summary or None,
+                "fetched_at": fetched,
             }
             for r in chosen.itertuples(index=False)
         ]

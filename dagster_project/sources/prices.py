@@ -36,8 +36,17 @@ from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 log = logging.getLogger(__name__)
 
 PRICE_COLUMNS = [
-    "ticker", "trade_date", "open", "high", "low", "close", "adj_close", "volume",
-    "price_basis", "source", "fetched_at",
+    "ticker",
+    "trade_date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
+    "price_basis",
+    "source",
+    "fetched_at",
 ]
 PRICES_SCHEMA = pa.schema(
     [
@@ -54,8 +63,14 @@ PRICES_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("us", tz="UTC")),
     ]
 )
-YF_FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close",
-             "Adj Close": "adj_close", "Volume": "volume"}
+YF_FIELDS = {
+    "Open": "open",
+    "High": "high",
+    "Low": "low",
+    "Close": "close",
+    "Adj Close": "adj_close",
+    "Volume": "volume",
+}
 MAX_CHUNK = 50
 
 
@@ -128,8 +143,15 @@ def _errors_for(ticker: str, lines: list[str]) -> str:
 
 
 # "currently down": yfinance's YFDataException for Yahoo's "Will be right back" outage page.
-_TRANSIENT_WORDS = ("ratelimit", "rate limit", "too many requests", "timed out", "timeout", "connection",
-                    "currently down")
+_TRANSIENT_WORDS = (
+    "ratelimit",
+    "rate limit",
+    "too many requests",
+    "timed out",
+    "timeout",
+    "connection",
+    "currently down",
+)
 # Status codes as whole words: a bare substring test also matched "500" inside epoch seconds,
 # crumbs and URLs that yfinance puts in its log lines.
 _TRANSIENT_STATUS = re.compile(r"(?<![\w.])(429|500|502|503|504)(?!\w|\.\d)")
@@ -199,9 +221,12 @@ def yahoo_http_errors() -> Iterator[list[tuple[str, int]]]:
 
 
 def http_errors_for(symbol: str, errors: list[tuple[str, int]], path: str) -> str:
-    """"HTTP 503 for 'AVGO' from <url>" for the error statuses of `symbol`'s `path` requests."""
-    hits = dict.fromkeys(f"HTTP {status} for '{symbol}' from {url}" for url, status in errors
-                         if path in url and url.rsplit("/", 1)[-1].upper() == symbol)
+    """ "HTTP 503 for 'AVGO' from <url>" for the error statuses of `symbol`'s `path` requests."""
+    hits = dict.fromkeys(
+        f"HTTP {status} for '{symbol}' from {url}"
+        for url, status in errors
+        if path in url and url.rsplit("/", 1)[-1].upper() == symbol
+    )
     return "; ".join(hits)
 
 
@@ -226,8 +251,15 @@ class YFinancePriceSource:
 
     name = "yfinance"
 
-    def __init__(self, session=None, timeout_s: float = 20.0, attempts: int = 4,
-                 base_delay_s: float = 2.0, chunk_size: int = MAX_CHUNK, sleep: Sleep = default_sleep):
+    def __init__(
+        self,
+        session=None,
+        timeout_s: float = 20.0,
+        attempts: int = 4,
+        base_delay_s: float = 2.0,
+        chunk_size: int = MAX_CHUNK,
+        sleep: Sleep = default_sleep,
+    ):
         self.session = session
         self.timeout_s = timeout_s
         self.attempts = attempts
@@ -255,8 +287,13 @@ class YFinancePriceSource:
             causes = {t: _errors_for(t, errors) for t in failed}
             if not failed:
                 break
-            log.warning("yfinance attempt %d/%d: no rows for %s (%s)", attempt, self.attempts,
-                        ", ".join(failed), "; ".join(f"{t}: {c}" for t, c in causes.items()))
+            log.warning(
+                "yfinance attempt %d/%d: no rows for %s (%s)",
+                attempt,
+                self.attempts,
+                ", ".join(failed),
+                "; ".join(f"{t}: {c}" for t, c in causes.items()),
+            )
             pending = failed
             if attempt < self.attempts:
                 forget_yfinance_responses()
@@ -280,9 +317,16 @@ class YFinancePriceSource:
         try:
             with yfinance_exceptions_shown(), yahoo_http_errors() as statuses:
                 frame = yf.download(
-                    tickers, start=start.isoformat(), end=(end + dt.timedelta(days=1)).isoformat(),
-                    auto_adjust=False, actions=True, progress=False, threads=False,
-                    group_by="column", multi_level_index=True, timeout=self.timeout_s,
+                    tickers,
+                    start=start.isoformat(),
+                    end=(end + dt.timedelta(days=1)).isoformat(),
+                    auto_adjust=False,
+                    actions=True,
+                    progress=False,
+                    threads=False,
+                    group_by="column",
+                    multi_level_index=True,
+                    timeout=self.timeout_s,
                     session=self.session,
                 )
         finally:

@@ -41,8 +41,17 @@ from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 
 log = logging.getLogger(__name__)
 
-SHARES_COLUMNS = ["ticker", "as_of_date", "filing_date", "shares", "shares_diluted", "basis_factor",
-                  "measure", "source", "fetched_at"]
+SHARES_COLUMNS = [
+    "ticker",
+    "as_of_date",
+    "filing_date",
+    "shares",
+    "shares_diluted",
+    "basis_factor",
+    "measure",
+    "source",
+    "fetched_at",
+]
 SHARES_SCHEMA = pa.schema(
     [
         ("ticker", pa.string()),
@@ -91,8 +100,12 @@ def normalise_shares_full(ticker: str, series: pd.Series | None, fetched_at: pd.
     usable = pd.to_numeric(frame["shares"], errors="coerce") > 0
     if not usable.all():
         bad = frame[~usable]
-        log.warning("%s: dropped %d share count(s) that are not positive numbers: %s", ticker, len(bad),
-                    ", ".join(f"{d} ({v!r})" for d, v in zip(bad["as_of_date"], bad["shares"]))[:300])
+        log.warning(
+            "%s: dropped %d share count(s) that are not positive numbers: %s",
+            ticker,
+            len(bad),
+            ", ".join(f"{d} ({v!r})" for d, v in zip(bad["as_of_date"], bad["shares"]))[:300],
+        )
     frame = frame[usable]
     # Several counts on one date: keep the last reported one.
     frame = frame.groupby("as_of_date", as_index=False).last()
@@ -112,8 +125,14 @@ class YFinanceSharesSource:
 
     name = "yfinance"
 
-    def __init__(self, session=None, timeout_s: float = 20.0, attempts: int = 3,
-                 base_delay_s: float = 2.0, sleep: Sleep = default_sleep):
+    def __init__(
+        self,
+        session=None,
+        timeout_s: float = 20.0,
+        attempts: int = 3,
+        base_delay_s: float = 2.0,
+        sleep: Sleep = default_sleep,
+    ):
         self.session = session
         self.timeout_s = timeout_s
         self.attempts = attempts
@@ -152,8 +171,9 @@ class YFinanceSharesSource:
             except Exception as exc:  # noqa: BLE001
                 http = http_errors_for(ticker, statuses, "/fundamentals-timeseries/")
                 if http and not isinstance(exc, SharesFetchError):
-                    exc = SharesFetchError(f"{http} ({type(exc).__name__}: {exc})", tickers=[ticker],
-                                           transient=looks_transient(http))
+                    exc = SharesFetchError(
+                        f"{http} ({type(exc).__name__}: {exc})", tickers=[ticker], transient=looks_transient(http)
+                    )
                 response = getattr(exc, "response", None)
                 if getattr(response, "status_code", None) == 404:  # Yahoo does not know the symbol
                     where = str(getattr(response, "url", "")).split("?")[0]
@@ -182,10 +202,19 @@ class YFinanceSharesSource:
         if not shares or shares <= 0:
             raise _NoShareCount(f"{ticker}: no share count in fundamentals or fast_info", tickers=[ticker])
         log.info("%s: no share history; using fast_info count %s as of %s", ticker, shares, now.date())
-        return pd.DataFrame([{
-            # a count Yahoo serves now is public now: its filing date is the fetch date
-            "ticker": ticker, "as_of_date": now.date(), "filing_date": now.date(),
-            "shares": int(shares), "shares_diluted": pd.NA, "basis_factor": 1.0,
-            "measure": "yahoo_fast_info", "source": "yfinance",
-            "fetched_at": now,
-        }])[SHARES_COLUMNS]
+        return pd.DataFrame(
+            [
+                {
+                    # a count Yahoo serves now is public now: its filing date is the fetch date
+                    "ticker": ticker,
+                    "as_of_date": now.date(),
+                    "filing_date": now.date(),
+                    "shares": int(shares),
+                    "shares_diluted": pd.NA,
+                    "basis_factor": 1.0,
+                    "measure": "yahoo_fast_info",
+                    "source": "yfinance",
+                    "fetched_at": now,
+                }
+            ]
+        )[SHARES_COLUMNS]

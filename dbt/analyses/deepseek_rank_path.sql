@@ -17,7 +17,8 @@ select
     r.is_partial_snapshot
 from {{ ref('fct_app_rank_daily') }} as r
 inner join {{ ref('dim_app') }} as a using (app_id)
-where a.display_name = '{{ var("app", "DeepSeek") }}'
-  and r.country = '{{ var("country", "us") }}'
-  and r.chart = '{{ var("chart", "top-free") }}'
+where
+    a.display_name = '{{ var("app", "DeepSeek") }}'
+    and r.country = '{{ var("country", "us") }}'
+    and r.chart = '{{ var("chart", "top-free") }}'
 order by r.snapshot_date

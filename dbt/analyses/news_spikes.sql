@@ -17,4 +17,4 @@ select
     ) as headlines
 from {{ ref('fct_news_daily') }} as d
 where d.article_count >= {{ var('min_articles', 2) }}
-order by d.spike_score desc, d.news_date, d.entity
+order by d.spike_score desc, d.news_date asc, d.entity asc

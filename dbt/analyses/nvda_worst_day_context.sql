@@ -18,7 +18,9 @@ with sessions as (
 ),
 
 worst as (
-    select trade_date, session_number
+    select
+        trade_date,
+        session_number
     from sessions
     where pct_change is not null
     order by pct_change
@@ -26,7 +28,9 @@ worst as (
 ),
 
 bounds as (
-    select min(s.trade_date) as first_day, max(s.trade_date) as last_day
+    select
+        min(s.trade_date) as first_day,
+        max(s.trade_date) as last_day
     from sessions as s, worst as w
     where s.session_number between w.session_number - 3 and w.session_number + 3
 )
@@ -43,6 +47,6 @@ select
 from {{ ref('fct_event_timeline') }} as e
 cross join bounds as b
 cross join worst as w
-left join sessions as s on s.trade_date = e.event_date
+left join sessions as s on e.event_date = s.trade_date
 where e.event_date between b.first_day and b.last_day
 order by e.event_date, e.event_type, e.entity, e.title

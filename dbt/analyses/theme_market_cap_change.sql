@@ -15,6 +15,7 @@ select
     round(total_market_cap_usd / 1e9, 1) as total_bn,
     tickers_compared
 from {{ ref('fct_theme_daily') }}
-where trade_date between date '{{ var("start_date", "2025-01-20") }}' and date '{{ var("end_date", "2025-02-07") }}'
-  and value_change_usd is not null
+where
+    trade_date between date '{{ var("start_date", "2025-01-20") }}' and date '{{ var("end_date", "2025-02-07") }}'
+    and value_change_usd is not null
 order by value_change_usd, theme

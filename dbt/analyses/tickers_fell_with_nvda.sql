@@ -8,7 +8,9 @@
 -- are kept: they show how much of the fall was the whole market. In the case study the
 -- first row is MRVL on 2025-01-27 (-19.10%, with NVDA at -16.97%).
 with nvda_days as (
-    select trade_date, pct_change as nvda_pct_change
+    select
+        trade_date,
+        pct_change as nvda_pct_change
     from {{ ref('fct_market_moves') }}
     where ticker = 'NVDA' and pct_change < 0
 )
@@ -23,9 +25,10 @@ select
     mm.ticker is not null as also_abnormal,
     mm.sigma_multiple
 from nvda_days as n
-inner join {{ ref('fct_daily_market_cap') }} as d on d.trade_date = n.trade_date
-inner join {{ ref('dim_company') }} as c on c.ticker = d.ticker
-left join {{ ref('fct_market_moves') }} as mm on mm.ticker = d.ticker and mm.trade_date = d.trade_date
-where d.ticker <> 'NVDA'
-  and d.pct_change < 0
+inner join {{ ref('fct_daily_market_cap') }} as d on n.trade_date = d.trade_date
+inner join {{ ref('dim_company') }} as c on d.ticker = c.ticker
+left join {{ ref('fct_market_moves') }} as mm on d.ticker = mm.ticker and d.trade_date = mm.trade_date
+where
+    d.ticker <> 'NVDA'
+    and d.pct_change < 0
 order by n.nvda_pct_change, d.pct_change

@@ -19,18 +19,28 @@ def materializations(demo_run):
     settings, _ = demo_run
     home = settings.data_path.parent / "dagster_home"
     with DagsterInstance.from_config(str(home)) as instance:
+
         def latest(name):
             event = instance.get_latest_materialization_event(AssetKey(name))
             assert event is not None, f"{name} was never materialized"
             return event.asset_materialization.metadata
+
         yield settings, latest
 
 
-@pytest.mark.parametrize("model, schema", [
-    ("stg_prices", "staging"), ("stg_news_items", "staging"), ("curated_events", "staging"),
-    ("dim_company", "marts"), ("fct_daily_market_cap", "marts"), ("fct_event_timeline", "marts"),
-    ("fct_theme_daily", "marts"), ("fct_app_rank_daily", "marts"),
-])
+@pytest.mark.parametrize(
+    "model, schema",
+    [
+        ("stg_prices", "staging"),
+        ("stg_news_items", "staging"),
+        ("curated_events", "staging"),
+        ("dim_company", "marts"),
+        ("fct_daily_market_cap", "marts"),
+        ("fct_event_timeline", "marts"),
+        ("fct_theme_daily", "marts"),
+        ("fct_app_rank_daily", "marts"),
+    ],
+)
 def test_every_model_reports_the_row_count_of_its_relation(materializations, model, schema):
     settings, latest = materializations
     (count,) = query(settings.analytics_db, f"select count(*) from {schema}.{model}")[0]
@@ -55,13 +65,19 @@ def test_marts_preview_their_latest_rows_and_staging_does_not(materializations):
 def test_the_market_cap_chart_marks_the_events_around_the_largest_move(materializations):
     settings, latest = materializations
     metadata = latest("fct_daily_market_cap")
-    (peak,) = query(settings.analytics_db, """
+    (peak,) = query(
+        settings.analytics_db,
+        """
         select trade_date from marts.fct_theme_daily group by trade_date
-        order by abs(sum(market_cap_change_usd)) desc limit 1""")[0]
+        order by abs(sum(market_cap_change_usd)) desc limit 1""",
+    )[0]
     start, end = peak - dt.timedelta(days=14), peak + dt.timedelta(days=7)
-    events = query(settings.analytics_db,
-                   "select count(distinct (event_date, event_type, title, url)) from marts.fct_event_timeline "
-                   "where event_date between ? and ?", [start, end])[0][0]
+    events = query(
+        settings.analytics_db,
+        "select count(distinct (event_date, event_type, title, url)) from marts.fct_event_timeline "
+        "where event_date between ? and ?",
+        [start, end],
+    )[0][0]
     assert events > 0
     assert metadata["chart_window"].value == f"{start}..{end} ({events} events marked)"
 
@@ -82,9 +98,18 @@ def test_a_failed_build_still_reports_what_it_built_then_fails(tmp_path):
     build = tmp_path / "build.duckdb"
     with duckdb.connect(str(build)) as con:
         con.execute("create schema marts; create table marts.dim_company as select 1 as ticker from range(3)")
-    manifest = {"nodes": {"model.x.dim_company": {
-        "resource_type": "model", "name": "dim_company", "schema": "marts", "alias": "dim_company",
-        "fqn": ["x", "marts", "dim_company"], "config": {"materialized": "table"}}}}
+    manifest = {
+        "nodes": {
+            "model.x.dim_company": {
+                "resource_type": "model",
+                "name": "dim_company",
+                "schema": "marts",
+                "alias": "dim_company",
+                "fqn": ["x", "marts", "dim_company"],
+                "config": {"materialized": "table"},
+            }
+        }
+    }
 
     def dbt_events():
         yield Output(None, output_name="dim_company")

@@ -3,19 +3,25 @@
 import dataclasses
 
 import pandas as pd
-import pytest
 
+from dagster_project.config.watchlist import load_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.resources import sources_for
 from dagster_project.sources.news import NewsFetchResult, news_frame
-from dagster_project.config.watchlist import load_watchlist
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 
 
 def item(item_id, title, published_at, feed_id="gn_deepseek"):
-    return {"feed_id": feed_id, "item_id": item_id, "url": f"https://example.test/{item_id}", "title": title,
-            "publisher": "Example Wire", "published_at": pd.Timestamp(published_at, tz="UTC").to_pydatetime(),
-            "summary": None, "fetched_at": pd.Timestamp("2025-01-28T06:00:00Z").to_pydatetime()}
+    return {
+        "feed_id": feed_id,
+        "item_id": item_id,
+        "url": f"https://example.test/{item_id}",
+        "title": title,
+        "publisher": "Example Wire",
+        "published_at": pd.Timestamp(published_at, tz="UTC").to_pydatetime(),
+        "summary": None,
+        "fetched_at": pd.Timestamp("2025-01-28T06:00:00Z").to_pydatetime(),
+    }
 
 
 class ScriptedNews:
@@ -42,9 +48,13 @@ def test_case_study_news_lands_per_day_and_rerun_is_identical(replay_settings):
     assert run_pipeline(defs, "2025-01-27", "2025-01-28", job="news_pipeline").success
     second = query(replay_settings.analytics_db, "select * from staging.stg_news_items order by item_id")
     assert first == second and len(first) > 0
-    days = query(replay_settings.analytics_db, "select distinct published_date::varchar from staging.stg_news_items order by 1")
+    days = query(
+        replay_settings.analytics_db, "select distinct published_date::varchar from staging.stg_news_items order by 1"
+    )
     assert days == [("2025-01-27",), ("2025-01-28",)]
-    files = sorted(p.parent.name for p in (replay_settings.lake_dir / "news_items").glob("published_date=*/data.parquet"))
+    files = sorted(
+        p.parent.name for p in (replay_settings.lake_dir / "news_items").glob("published_date=*/data.parquet")
+    )
     assert files == ["published_date=2025-01-27", "published_date=2025-01-28"]
 
 
@@ -58,17 +68,23 @@ def test_one_failing_feed_is_reported_and_the_others_land(replay_settings):
     checks = check_results(result)
     assert not checks["all_feeds_fetched"].passed
     assert "yahoo_nvda" in checks["all_feeds_fetched"].metadata["failures"].value
-    assert query(replay_settings.analytics_db, "select item_id, entity from marts.fct_news_mentions") == [("a1", "DeepSeek")]
+    assert query(replay_settings.analytics_db, "select item_id, entity from marts.fct_news_mentions") == [
+        ("a1", "DeepSeek")
+    ]
 
 
 def test_items_seen_earlier_are_kept_when_they_leave_the_feed(replay_settings):
     first = NewsFetchResult(items=news_frame([item("a1", "DeepSeek tops the charts", "2025-01-27T09:00:00Z")]))
-    later = NewsFetchResult(items=news_frame([item("a2", "Nvidia answers DeepSeek", "2025-01-27T20:00:00Z")]),
-                            not_modified=[])
+    later = NewsFetchResult(
+        items=news_frame([item("a2", "Nvidia answers DeepSeek", "2025-01-27T20:00:00Z")]), not_modified=[]
+    )
     defs = with_news(replay_settings, [first, later])
     assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline").success
     assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline").success
-    assert query(replay_settings.analytics_db, "select item_id from staging.stg_news_items order by 1") == [("a1",), ("a2",)]
+    assert query(replay_settings.analytics_db, "select item_id from staging.stg_news_items order by 1") == [
+        ("a1",),
+        ("a2",),
+    ]
 
 
 def test_every_feed_failing_fails_the_run_and_keeps_the_previous_file(replay_settings):
@@ -86,12 +102,18 @@ def test_every_feed_failing_fails_the_run_and_keeps_the_previous_file(replay_set
 
 
 def test_items_dated_in_the_future_are_quarantined(replay_settings):
-    answer = NewsFetchResult(items=news_frame([
-        item("ok", "DeepSeek tops the charts", "2025-01-27T09:00:00Z"),
-        item("future", "Nvidia in 2099", "2099-01-01T00:00:00Z"),
-    ]))
+    answer = NewsFetchResult(
+        items=news_frame(
+            [
+                item("ok", "DeepSeek tops the charts", "2025-01-27T09:00:00Z"),
+                item("future", "Nvidia in 2099", "2099-01-01T00:00:00Z"),
+            ]
+        )
+    )
     result = run_pipeline(with_news(replay_settings, [answer]), "2025-01-27", "2025-01-27", job="news_pipeline")
     assert result.success
-    quarantined = pd.concat(pd.read_parquet(p) for p in (replay_settings.quarantine_dir / "news_items").glob("*.parquet"))
+    quarantined = pd.concat(
+        pd.read_parquet(p) for p in (replay_settings.quarantine_dir / "news_items").glob("*.parquet")
+    )
     assert quarantined[["item_id", "reason"]].values.tolist() == [["future", "published more than a day in the future"]]
     assert query(replay_settings.analytics_db, "select item_id from staging.stg_news_items") == [("ok",)]

@@ -27,7 +27,9 @@ def test_slice_reproduces_the_nvda_shock(defs, replay_settings):
     assert shares == 24_490_000_000
     assert change == pytest.approx(-5.927e11, rel=0.005)
     # 17 tickers x 9 sessions (2025-01-21..31), every one in the published mart once
-    assert query(replay_settings.analytics_db, "select count(*), count(distinct ticker) from marts.fct_daily_market_cap") == [(153, 17)]
+    assert query(
+        replay_settings.analytics_db, "select count(*), count(distinct ticker) from marts.fct_daily_market_cap"
+    ) == [(153, 17)]
     partitions = sorted(p.parent.name for p in (replay_settings.lake_dir / "prices").glob("*/data.parquet"))
     assert partitions[0] == "trade_date=2025-01-21" and len(partitions) == 9
 
@@ -38,7 +40,10 @@ def test_rerunning_the_range_leaves_the_same_rows(defs, replay_settings):
     assert run_pipeline(defs, *SLICE).success
     second = query(replay_settings.analytics_db, "select * from marts.fct_daily_market_cap order by ticker, trade_date")
     assert first == second
-    dupes = query(replay_settings.analytics_db, "select ticker, trade_date from marts.fct_daily_market_cap group by all having count(*) > 1")
+    dupes = query(
+        replay_settings.analytics_db,
+        "select ticker, trade_date from marts.fct_daily_market_cap group by all having count(*) > 1",
+    )
     assert dupes == []
 
 
@@ -64,8 +69,11 @@ def test_bad_bar_is_quarantined_and_blocks_publication(replay_settings, case_stu
     assert "warehouse_models" not in steps and "analytics_warehouse" not in steps
     day = pd.read_parquet(settings.lake_dir / "prices" / "trade_date=2025-01-28" / "data.parquet")
     assert len(day) == 16 and "AMD" not in set(day["ticker"])
-    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    checks = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
     assert not checks["watchlist_complete"].passed
     assert "AMD 2025-01-28" in checks["watchlist_complete"].metadata["sample"].value
     quarantined = pd.concat(pd.read_parquet(p) for p in (settings.quarantine_dir / "prices").glob("*.parquet"))

@@ -20,7 +20,9 @@ ANALYST = textwrap.dedent(
 
 
 def _count_in_new_process(db) -> int:
-    out = subprocess.run([sys.executable, "-c", ANALYST, str(db)], input="\n", capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", ANALYST, str(db)], input="\n", capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip())
 
 
@@ -29,8 +31,9 @@ def test_open_analyst_session_keeps_its_snapshot_and_new_sessions_see_new_data(r
     assert run_pipeline(defs, "2025-01-21", "2025-01-24").success  # 4 sessions x 17 tickers
     db = replay_settings.analytics_db
 
-    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(db)], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", ANALYST, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         analyst.stdin.write("\n")
         analyst.stdin.flush()

@@ -7,18 +7,32 @@ import pandas as pd
 from dagster import materialize
 
 from dagster_project.assets.shares import shares_outstanding
+from dagster_project.config.watchlist import load_watchlist
 from dagster_project.resources import sources_for
 from dagster_project.sources.shares import SHARES_COLUMNS
-from dagster_project.config.watchlist import load_watchlist
 from tests.pipeline import check_results
 
 GOOD = [
-    {"ticker": "NVDA", "as_of_date": dt.date(2024, 8, 23), "filing_date": dt.date(2024, 8, 28),
-     "shares": 24_530_000_000, "shares_diluted": None, "basis_factor": 1.0,
-     "measure": "cover_page_shares_outstanding", "source": "10-Q Q2"},
-    {"ticker": "NVDA", "as_of_date": dt.date(2024, 11, 15), "filing_date": dt.date(2024, 11, 20),
-     "shares": 24_490_000_000, "shares_diluted": None, "basis_factor": 1.0,
-     "measure": "cover_page_shares_outstanding", "source": "10-Q Q3"},
+    {
+        "ticker": "NVDA",
+        "as_of_date": dt.date(2024, 8, 23),
+        "filing_date": dt.date(2024, 8, 28),
+        "shares": 24_530_000_000,
+        "shares_diluted": None,
+        "basis_factor": 1.0,
+        "measure": "cover_page_shares_outstanding",
+        "source": "10-Q Q2",
+    },
+    {
+        "ticker": "NVDA",
+        "as_of_date": dt.date(2024, 11, 15),
+        "filing_date": dt.date(2024, 11, 20),
+        "shares": 24_490_000_000,
+        "shares_diluted": None,
+        "basis_factor": 1.0,
+        "measure": "cover_page_shares_outstanding",
+        "source": "10-Q Q3",
+    },
 ]
 
 
@@ -36,8 +50,10 @@ class Scripted:
 
 def run(settings, rows):
     sources = dataclasses.replace(sources_for(settings), shares=Scripted(rows))
-    return materialize([shares_outstanding], resources={
-        "settings": settings, "sources": sources, "watchlist": load_watchlist(settings.watchlist_file)})
+    return materialize(
+        [shares_outstanding],
+        resources={"settings": settings, "sources": sources, "watchlist": load_watchlist(settings.watchlist_file)},
+    )
 
 
 def lake(settings) -> pd.DataFrame:
@@ -52,12 +68,12 @@ def test_a_bad_restatement_keeps_the_good_count_and_changes_nothing_else(replay_
     result = run(replay_settings, restated)
 
     assert result.success and check_results(result)["share_counts_valid"].passed
-    pd.testing.assert_frame_equal(lake(replay_settings).drop(columns="fetched_at"),
-                                  before.drop(columns="fetched_at"))
+    pd.testing.assert_frame_equal(lake(replay_settings).drop(columns="fetched_at"), before.drop(columns="fetched_at"))
     (quarantined,) = (replay_settings.quarantine_dir / "shares_outstanding").glob("run=*.parquet")
     reasons = pd.read_parquet(quarantined)
     assert reasons[["ticker", "as_of_date", "reason"]].astype(str).values.tolist() == [
-        ["NVDA", "2024-11-15", "shares -24490000000 is not a positive whole number"]]
+        ["NVDA", "2024-11-15", "shares -24490000000 is not a positive whole number"]
+    ]
 
 
 def test_a_jump_is_written_with_a_warning_that_names_both_filings(replay_settings):

@@ -11,7 +11,9 @@ from dagster_project.resources import build_resources
 
 def test_set_variables_become_env_vars_and_the_rest_keep_their_defaults():
     settings = ShockWatchSettings.from_env({"SHOCKWATCH_DATA_DIR": "/x", "SHOCKWATCH_SOURCE_MODE": "replay"})
-    assert settings.data_dir == EnvVar("SHOCKWATCH_DATA_DIR") and settings.source_mode == EnvVar("SHOCKWATCH_SOURCE_MODE")
+    assert settings.data_dir == EnvVar("SHOCKWATCH_DATA_DIR") and settings.source_mode == EnvVar(
+        "SHOCKWATCH_SOURCE_MODE"
+    )
     assert settings.watchlist_path == str(REPO_ROOT / "dagster_project" / "watchlist.yml")
     assert settings.http_timeout_s == "20" and settings.google_news_base == "https://news.google.com"
 

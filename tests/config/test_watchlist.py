@@ -28,8 +28,13 @@ def _write(tmp_path, companies: str):
 
 
 def test_bad_ticker_names_its_line(tmp_path):
-    path = _write(tmp_path, "  - {ticker: NVDA, name: NVIDIA, theme: ai_chips}\n  - {ticker: \"X'); DROP\", name: Bad, theme: ai_chips}\n")
-    with pytest.raises(WatchlistError, match=r"line 5: companies\[1\]\.ticker: ticker .*X'\); DROP.* not a valid symbol"):
+    path = _write(
+        tmp_path,
+        '  - {ticker: NVDA, name: NVIDIA, theme: ai_chips}\n  - {ticker: "X\'); DROP", name: Bad, theme: ai_chips}\n',
+    )
+    with pytest.raises(
+        WatchlistError, match=r"line 5: companies\[1\]\.ticker: ticker .*X'\); DROP.* not a valid symbol"
+    ):
         load_watchlist(path)
 
 
@@ -40,7 +45,9 @@ def test_unknown_theme_names_its_line(tmp_path):
 
 
 def test_duplicate_ticker_is_an_error(tmp_path):
-    path = _write(tmp_path, "  - {ticker: NVDA, name: A, theme: ai_chips}\n  - {ticker: NVDA, name: B, theme: ai_chips}\n")
+    path = _write(
+        tmp_path, "  - {ticker: NVDA, name: A, theme: ai_chips}\n  - {ticker: NVDA, name: B, theme: ai_chips}\n"
+    )
     with pytest.raises(WatchlistError, match=r"line 5: companies\[1\]\.ticker: ticker NVDA repeats line 4"):
         load_watchlist(path)
 
@@ -58,17 +65,35 @@ def test_errors_start_with_the_file_and_line(tmp_path):
     assert str(caught.value).startswith(f"{path} line 4: companies[0]: unknown field(s) ['sector']")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", r"^watchlist\.yml: "),
-    ("themes: {}\ncompanies: []\n", r"'themes' is missing or empty"),
-    (HEAD + "  - NVDA\n", r"line 4: companies\[0\]: each company must be a mapping"),
-    (HEAD + "  - {ticker: NVDA, name: '', theme: ai_chips}\n", r"line 4: companies\[0\]\.name: NVDA has no name"),
-    (HEAD + "  - {ticker: NVDA, name: N, theme: ai_chips, benchmark: 'yes'}\n", r"line 4: companies\[0\]\.benchmark: "),
-    (HEAD + "  - {ticker: NVDA, name: N, theme: ai_chips, aliases: [' ']}\n", r"aliases' must be a list of non-empty names"),
-    (ONE_COMPANY + "actors:\n  - {entity: NVDA, aliases: [x]}\n", r"line 6: actors\[0\]\.entity: entity NVDA is defined twice"),
-    (ONE_COMPANY + "actors:\n  - {entity: Lab, aliases: []}\n", r"line 6: actors\[0\]\.aliases: needs at least one alias"),
-    (ONE_COMPANY + "actors:\n  - {entity: '', aliases: [x]}\n", r"line 6: actors\[0\]\.entity: actor has no 'entity' name"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", r"^watchlist\.yml: "),
+        ("themes: {}\ncompanies: []\n", r"'themes' is missing or empty"),
+        (HEAD + "  - NVDA\n", r"line 4: companies\[0\]: each company must be a mapping"),
+        (HEAD + "  - {ticker: NVDA, name: '', theme: ai_chips}\n", r"line 4: companies\[0\]\.name: NVDA has no name"),
+        (
+            HEAD + "  - {ticker: NVDA, name: N, theme: ai_chips, benchmark: 'yes'}\n",
+            r"line 4: companies\[0\]\.benchmark: ",
+        ),
+        (
+            HEAD + "  - {ticker: NVDA, name: N, theme: ai_chips, aliases: [' ']}\n",
+            r"aliases' must be a list of non-empty names",
+        ),
+        (
+            ONE_COMPANY + "actors:\n  - {entity: NVDA, aliases: [x]}\n",
+            r"line 6: actors\[0\]\.entity: entity NVDA is defined twice",
+        ),
+        (
+            ONE_COMPANY + "actors:\n  - {entity: Lab, aliases: []}\n",
+            r"line 6: actors\[0\]\.aliases: needs at least one alias",
+        ),
+        (
+            ONE_COMPANY + "actors:\n  - {entity: '', aliases: [x]}\n",
+            r"line 6: actors\[0\]\.entity: actor has no 'entity' name",
+        ),
+    ],
+)
 def test_watchlist_rules(text, expected):
     with pytest.raises(WatchlistError) as caught:
         parse_watchlist(text, "watchlist.yml")
@@ -83,30 +108,47 @@ def feeds(*lines: str) -> str:
 
 
 def test_feeds_accept_rss_and_google_news():
-    watchlist = parse_watchlist(feeds(
-        "{id: reuters_tech, kind: rss, url: 'https://example.com/feed.xml', publisher: Reuters}",
-        "{id: gn_nvidia, kind: google_news, query: ' Nvidia OR DeepSeek '}",
-    ), "watchlist.yml")
+    watchlist = parse_watchlist(
+        feeds(
+            "{id: reuters_tech, kind: rss, url: 'https://example.com/feed.xml', publisher: Reuters}",
+            "{id: gn_nvidia, kind: google_news, query: ' Nvidia OR DeepSeek '}",
+        ),
+        "watchlist.yml",
+    )
     assert watchlist.feeds == (
         FeedConfig("reuters_tech", "rss", url="https://example.com/feed.xml", publisher="Reuters"),
         FeedConfig("gn_nvidia", "google_news", query="Nvidia OR DeepSeek"),
     )
 
 
-@pytest.mark.parametrize("entries, expected", [
-    (["{id: a, kind: rss, url: 'https://x.test/1'}", "{id: a, kind: rss, url: 'https://x.test/2'}"],
-     [r"line 7", r"'a'", r"duplicate feed id", r"first at line 6"]),
-    (["{id: evil, kind: rss, url: 'javascript:alert(1)'}"], [r"line 6", r"'evil'", r"feeds\[0\]\.url", r"only http"]),
-    (["{id: local, kind: rss, url: 'file:///etc/passwd'}"], [r"line 6", r"'local'", r"only http"]),
-    (["{id: gn, kind: google_news}"], [r"line 6", r"'gn'", r"needs a non-empty 'query'"]),
-    (["{id: gn, kind: google_news, query: '   '}"], [r"line 6", r"needs a non-empty 'query'"]),
-    (["{id: gn, kind: google_news, query: x, url: 'https://news.google.com/rss'}"], [r"line 6", r"takes 'query', not 'url'"]),
-    (["{id: r, kind: rss, url: 'https://x.test/', tags: [ai]}"], [r"line 6", r"unknown field\(s\) \['tags'\]"]),
-    (["{id: Bad-Id, kind: rss, url: 'https://x.test/'}"], [r"line 6", r"slug"]),
-    (["{id: r, kind: atom, url: 'https://x.test/'}"], [r"line 6", r"'kind' must be one of rss, google_news"]),
-    (["{id: r, kind: rss}"], [r"line 6", r"needs a 'url'"]),
-    (["{id: r, kind: rss, url: 'https://x.test/', publisher: ' '}"], [r"line 6", r"'publisher' must be a non-empty"]),
-])
+@pytest.mark.parametrize(
+    "entries, expected",
+    [
+        (
+            ["{id: a, kind: rss, url: 'https://x.test/1'}", "{id: a, kind: rss, url: 'https://x.test/2'}"],
+            [r"line 7", r"'a'", r"duplicate feed id", r"first at line 6"],
+        ),
+        (
+            ["{id: evil, kind: rss, url: 'javascript:alert(1)'}"],
+            [r"line 6", r"'evil'", r"feeds\[0\]\.url", r"only http"],
+        ),
+        (["{id: local, kind: rss, url: 'file:///etc/passwd'}"], [r"line 6", r"'local'", r"only http"]),
+        (["{id: gn, kind: google_news}"], [r"line 6", r"'gn'", r"needs a non-empty 'query'"]),
+        (["{id: gn, kind: google_news, query: '   '}"], [r"line 6", r"needs a non-empty 'query'"]),
+        (
+            ["{id: gn, kind: google_news, query: x, url: 'https://news.google.com/rss'}"],
+            [r"line 6", r"takes 'query', not 'url'"],
+        ),
+        (["{id: r, kind: rss, url: 'https://x.test/', tags: [ai]}"], [r"line 6", r"unknown field\(s\) \['tags'\]"]),
+        (["{id: Bad-Id, kind: rss, url: 'https://x.test/'}"], [r"line 6", r"slug"]),
+        (["{id: r, kind: atom, url: 'https://x.test/'}"], [r"line 6", r"'kind' must be one of rss, google_news"]),
+        (["{id: r, kind: rss}"], [r"line 6", r"needs a 'url'"]),
+        (
+            ["{id: r, kind: rss, url: 'https://x.test/', publisher: ' '}"],
+            [r"line 6", r"'publisher' must be a non-empty"],
+        ),
+    ],
+)
 def test_feed_errors_name_the_entry_and_line(entries, expected):
     with pytest.raises(WatchlistError) as caught:
         parse_watchlist(feeds(*entries), "watchlist.yml")
@@ -118,7 +160,9 @@ def test_feed_errors_name_the_entry_and_line(entries, expected):
 
 def test_a_feed_without_an_id_names_its_index():
     with pytest.raises(WatchlistError, match=r"^watchlist\.yml line 7: feeds\[1\]\.id: 'id' is required"):
-        parse_watchlist(feeds("{id: ok, kind: rss, url: 'https://x.test/'}", "{kind: rss, url: 'ftp://x.test/'}"), "watchlist.yml")
+        parse_watchlist(
+            feeds("{id: ok, kind: rss, url: 'https://x.test/'}", "{kind: rss, url: 'ftp://x.test/'}"), "watchlist.yml"
+        )
 
 
 # --------------------------------------------------------------------------- app charts
@@ -157,19 +201,30 @@ def test_the_shipped_block_is_valid_and_highlights_deepseek_and_chatgpt():
 
 
 # The app_charts block is lines 3-11: countries 4 (where its mapping starts), charts 5, limit 6, apps 10-11.
-@pytest.mark.parametrize("old, new, expected", [
-    ("[us, gb,", "[usa, gb,", r"line 4: app_charts\.countries\[0\]: country 'usa' is not"),
-    ("top-paid, top-grossing]", "top-paid, top-weird]", r"line 5: app_charts\.charts\[2\]: chart 'top-weird'"),
-    ("limit: 100", "limit: 101", r"line 6: app_charts\.limit: limit 101 must be a whole number in 1\.\.100"),
-    ("v2_base_url: https://", "v2_base_url: ftp://", r"line 7: app_charts\.v2_base_url: only http\(s\) URLs"),
-    ('{app_id: "6448311069"', '{app_id: "64483x1069"', r"line 11: app_charts\.highlight_apps\[1\]\.app_id: app 'ChatGPT' has app_id '64483x1069'"),
-    ('"6448311069", name: ChatGPT', '"6737597349", name: ChatGPT', r"line 11: .*6737597349 is listed twice"),
-    ("[us, gb,", "[us, us,", r"line 4: app_charts\.countries\[1\]: country 'us' is listed twice"),
-    ("limit: 100", "limit: true", r"line 6: app_charts\.limit: limit True must be a whole number"),
-    ("limit: 100", "limit: '10'", r"line 6: app_charts\.limit: limit '10' must be a whole number"),
-    ("limit: 100", "size: 100", r"line 4: app_charts: unknown field\(s\) \['size'\]"),
-    ("countries: [us, gb, cn, jp, de]", "countries: []", r"line 4: app_charts\.countries: must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("[us, gb,", "[usa, gb,", r"line 4: app_charts\.countries\[0\]: country 'usa' is not"),
+        ("top-paid, top-grossing]", "top-paid, top-weird]", r"line 5: app_charts\.charts\[2\]: chart 'top-weird'"),
+        ("limit: 100", "limit: 101", r"line 6: app_charts\.limit: limit 101 must be a whole number in 1\.\.100"),
+        ("v2_base_url: https://", "v2_base_url: ftp://", r"line 7: app_charts\.v2_base_url: only http\(s\) URLs"),
+        (
+            '{app_id: "6448311069"',
+            '{app_id: "64483x1069"',
+            r"line 11: app_charts\.highlight_apps\[1\]\.app_id: app 'ChatGPT' has app_id '64483x1069'",
+        ),
+        ('"6448311069", name: ChatGPT', '"6737597349", name: ChatGPT', r"line 11: .*6737597349 is listed twice"),
+        ("[us, gb,", "[us, us,", r"line 4: app_charts\.countries\[1\]: country 'us' is listed twice"),
+        ("limit: 100", "limit: true", r"line 6: app_charts\.limit: limit True must be a whole number"),
+        ("limit: 100", "limit: '10'", r"line 6: app_charts\.limit: limit '10' must be a whole number"),
+        ("limit: 100", "size: 100", r"line 4: app_charts: unknown field\(s\) \['size'\]"),
+        (
+            "countries: [us, gb, cn, jp, de]",
+            "countries: []",
+            r"line 4: app_charts\.countries: must be a non-empty list",
+        ),
+    ],
+)
 def test_app_chart_errors_name_the_entry_and_line(old, new, expected):
     assert old in CONFIG_YAML
     with pytest.raises(WatchlistError, match=r"^watchlist\.yml " + expected):
@@ -177,7 +232,9 @@ def test_app_chart_errors_name_the_entry_and_line(old, new, expected):
 
 
 def test_app_charts_defaults_and_an_unquoted_app_id():
-    watchlist = charts("app_charts: {countries: [us], charts: [top-paid], limit: 10, highlight_apps: [{app_id: 12, name: X}]}\n")
+    watchlist = charts(
+        "app_charts: {countries: [us], charts: [top-paid], limit: 10, highlight_apps: [{app_id: 12, name: X}]}\n"
+    )
     assert watchlist.charts == (ChartConfig("us", "top-paid", 10),)
     assert watchlist.highlight_apps == (HighlightApp("12", "X"),)
     assert watchlist.chart_urls.legacy == "https://itunes.apple.com"

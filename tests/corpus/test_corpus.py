@@ -22,16 +22,16 @@ from dagster import materialize
 
 from dagster_project.assets.app_ranks import app_rank_snapshots
 from dagster_project.assets.shares import shares_outstanding
+from dagster_project.config.settings import load_settings
+from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.config.watchlist import WatchlistError, load_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
-from dagster_project.config.settings import load_settings
 from dagster_project.resources import sources_for
-from dagster_project.config.source_config import ChartConfig, FeedConfig
 from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import LiveNewsSource
 from dagster_project.sources.shares import SHARES_COLUMNS, normalise_shares_full
-from dagster_project.config.watchlist import WatchlistError, load_watchlist
 from tests.corpus import cases as C
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.helpers import write_watchlist
@@ -101,8 +101,11 @@ def test_bad_share_counts_are_quarantined_with_their_reason_and_never_written(re
     sources = dataclasses.replace(sources_for(replay_settings), shares=ScriptedShares(rows))
     watchlist = load_watchlist(replay_settings.watchlist_path)
 
-    result = materialize([shares_outstanding], resources={"settings": replay_settings, "sources": sources,
-                                                          "watchlist": watchlist}, raise_on_error=False)
+    result = materialize(
+        [shares_outstanding],
+        resources={"settings": replay_settings, "sources": sources, "watchlist": watchlist},
+        raise_on_error=False,
+    )
 
     (quarantined,) = (replay_settings.quarantine_dir / "shares_outstanding").glob("run=*.parquet")
     assert reason in pd.read_parquet(quarantined)["reason"].tolist()
@@ -116,7 +119,9 @@ def test_live_share_counts_that_are_not_positive_are_dropped_with_a_warning_nami
     with caplog.at_level(logging.WARNING, logger="dagster_project.sources.shares"):
         frame = normalise_shares_full("NVDA", series, pd.Timestamp("2025-01-28", tz="UTC"))
     assert frame["shares"].tolist() == [24_490_000_000]
-    assert "NVDA: dropped 2 share count(s) that are not positive numbers: 2024-12-02 (-1), 2025-01-26 (0)" in caplog.text
+    assert (
+        "NVDA: dropped 2 share count(s) that are not positive numbers: 2024-12-02 (-1), 2025-01-26 (0)" in caplog.text
+    )
 
 
 # ----------------------------------------------------------------------------- news feeds
@@ -182,8 +187,12 @@ def test_bad_chart_payload_fails_that_chart_naming_the_field(httpserver, chart, 
         path = v2_path(config.country, config.chart, config.limit)
     httpserver.expect_request(path).respond_with_json(payload())
     base = httpserver.url_for("/").rstrip("/")
-    source = LiveAppChartSource(HttpClient(attempts=1, sleep=lambda s: None), v2_base=base + "/v2",
-                                legacy_base=base + "/itunes", clock=lambda: NOW)
+    source = LiveAppChartSource(
+        HttpClient(attempts=1, sleep=lambda s: None),
+        v2_base=base + "/v2",
+        legacy_base=base + "/itunes",
+        clock=lambda: NOW,
+    )
 
     result = source.fetch([config], TODAY)
 
@@ -203,14 +212,22 @@ def _corrupt_bundle(case_study_copy, changes: dict) -> None:
     frame.to_csv(path, index=False)
 
 
-@pytest.mark.parametrize("changes, check, named", [c[1:] for c in C.REPLAY_APP_CASES], ids=[c[0] for c in C.REPLAY_APP_CASES])
-def test_bad_replayed_chart_rows_fail_a_blocking_check_naming_them(replay_settings, case_study_copy, changes, check, named):
+@pytest.mark.parametrize(
+    "changes, check, named", [c[1:] for c in C.REPLAY_APP_CASES], ids=[c[0] for c in C.REPLAY_APP_CASES]
+)
+def test_bad_replayed_chart_rows_fail_a_blocking_check_naming_them(
+    replay_settings, case_study_copy, changes, check, named
+):
     _corrupt_bundle(case_study_copy, changes)
     settings = replay_settings.replace(case_study_dir=case_study_copy)
     watchlist = load_watchlist(settings.watchlist_path)
 
-    result = materialize([app_rank_snapshots], partition_key="2025-01-27", raise_on_error=False,
-                         resources={"settings": settings, "sources": sources_for(settings), "watchlist": watchlist})
+    result = materialize(
+        [app_rank_snapshots],
+        partition_key="2025-01-27",
+        raise_on_error=False,
+        resources={"settings": settings, "sources": sources_for(settings), "watchlist": watchlist},
+    )
 
     outcome = check_results(result)[check]
     assert not outcome.passed
@@ -238,7 +255,7 @@ def test_bad_watchlist_entry_is_rejected_naming_its_line(tmp_path, text, expecte
 
 def test_bad_bars_never_reach_a_mart(replay_settings, case_study_copy, monkeypatch):
     bars = pd.read_csv(case_study_copy / "prices_daily.csv", dtype=str)
-    on = (bars["trade_date"] == "2025-01-27")
+    on = bars["trade_date"] == "2025-01-27"
     bars.loc[on & (bars["ticker"] == "NVDA"), "close"] = "inf"
     bars.loc[on & (bars["ticker"] == "AMD"), "volume"] = "-5"
     bars.to_csv(case_study_copy / "prices_daily.csv", index=False)
@@ -255,22 +272,37 @@ def test_bad_bars_never_reach_a_mart(replay_settings, case_study_copy, monkeypat
     assert steps["prices"] == "failure" and "analytics_warehouse" not in steps
     quarantined = pd.concat(pd.read_parquet(p) for p in (settings.quarantine_dir / "prices").glob("*.parquet"))
     assert sorted(quarantined[["ticker", "trade_date", "reason"]].astype(str).values.tolist()) == [
-        ["AMD", "2025-01-27", "volume negative"], ["NVDA", "2025-01-27", "price not finite"]]
+        ["AMD", "2025-01-27", "volume negative"],
+        ["NVDA", "2025-01-27", "price not finite"],
+    ]
     assert query(settings.analytics_db, "select count(*) from marts.fct_daily_market_cap") == published
     for relation in ("marts.fct_daily_market_cap", "staging.stg_prices"):
-        assert query(settings.analytics_db, f"select count(*) from {relation} where not isfinite(close) "
-                                            "or trade_date = '2025-01-27'") == [(0,)]
+        assert query(
+            settings.analytics_db,
+            f"select count(*) from {relation} where not isfinite(close) or trade_date = '2025-01-27'",
+        ) == [(0,)]
 
 
-HOSTILE_FEED = C.rss("".join([
-    C.item("<![CDATA[<script>alert(1)</script><b>Nvidia</b> sinks as DeepSeek rattles AI]]>", guid="h1", link="https://wire.test/h1",
-           description="&lt;img src=x onerror=alert(1)&gt;&lt;p&gt;Chips slide&lt;/p&gt;"),
-    C.item("&amp;lt;svg onload=alert(2)&amp;gt;DeepSeek app tops the charts\x1b[0m", guid="h2",
-           link="javascript:alert(document.cookie)"),
-    C.item("Nvidia in 2099", guid="h3", link="https://wire.test/h3", date="Thu, 01 Jan 2099 00:00:00 GMT"),
-    C.item("", guid="h4", link="https://wire.test/h4"),
-    C.item("Undated DeepSeek story", guid="h5", link="https://wire.test/h5", date=None),
-]))
+HOSTILE_FEED = C.rss(
+    "".join(
+        [
+            C.item(
+                "<![CDATA[<script>alert(1)</script><b>Nvidia</b> sinks as DeepSeek rattles AI]]>",
+                guid="h1",
+                link="https://wire.test/h1",
+                description="&lt;img src=x onerror=alert(1)&gt;&lt;p&gt;Chips slide&lt;/p&gt;",
+            ),
+            C.item(
+                "&amp;lt;svg onload=alert(2)&amp;gt;DeepSeek app tops the charts\x1b[0m",
+                guid="h2",
+                link="javascript:alert(document.cookie)",
+            ),
+            C.item("Nvidia in 2099", guid="h3", link="https://wire.test/h3", date="Thu, 01 Jan 2099 00:00:00 GMT"),
+            C.item("", guid="h4", link="https://wire.test/h4"),
+            C.item("Undated DeepSeek story", guid="h5", link="https://wire.test/h5", date=None),
+        ]
+    )
+)
 
 
 def test_a_hostile_feed_never_reaches_a_mart_unsanitised(replay_settings, httpserver, tmp_path, monkeypatch):
@@ -279,7 +311,9 @@ def test_a_hostile_feed_never_reaches_a_mart_unsanitised(replay_settings, httpse
     httpserver.expect_request("/feeds/wire.xml").respond_with_data(HOSTILE_FEED, content_type="application/rss+xml")
     httpserver.expect_request("/rss/search").respond_with_data(C.rss(""), content_type="application/rss+xml")
     settings = load_settings()
-    news = LiveNewsSource(HttpClient(attempts=1, sleep=lambda s: None), google_news_base=httpserver.url_for("/").rstrip("/"))
+    news = LiveNewsSource(
+        HttpClient(attempts=1, sleep=lambda s: None), google_news_base=httpserver.url_for("/").rstrip("/")
+    )
     sources = dataclasses.replace(sources_for(settings), news=news, mode="live")
 
     result = run_pipeline(build_definitions(settings, sources=sources), "2025-01-27", "2025-01-27", job="news_pipeline")
@@ -288,7 +322,9 @@ def test_a_hostile_feed_never_reaches_a_mart_unsanitised(replay_settings, httpse
     lake = pd.read_parquet(settings.lake_dir / "news_items" / "published_date=2025-01-27" / "data.parquet")
     assert sorted(lake["item_id"]) == ["h1", "h2"]
     assert lake.set_index("item_id")["title"].to_dict() == {
-        "h1": "Nvidia sinks as DeepSeek rattles AI", "h2": "DeepSeek app tops the charts[0m"}
+        "h1": "Nvidia sinks as DeepSeek rattles AI",
+        "h2": "DeepSeek app tops the charts[0m",
+    }
     quarantined = pd.concat(pd.read_parquet(p) for p in (settings.quarantine_dir / "news_items").glob("*.parquet"))
     assert quarantined[["item_id", "reason"]].values.tolist() == [["h3", "published more than a day in the future"]]
     rows = query(settings.analytics_db, "select item_id, title, url from marts.fct_news_mentions order by 1")
@@ -314,5 +350,7 @@ def test_bad_chart_rows_never_reach_a_mart(replay_settings, case_study_copy, mon
     checks = check_results(result)
     assert not checks["rank_within_limit"].passed and not checks["rank_unique_per_snapshot"].passed
     assert query(settings.analytics_db, "select * from marts.fct_app_rank_daily order by all") == published
-    assert query(settings.analytics_db, "select count(*) from marts.fct_app_rank_daily "
-                                        "where rank < 1 or snapshot_date = '2025-01-27'") == [(0,)]
+    assert query(
+        settings.analytics_db,
+        "select count(*) from marts.fct_app_rank_daily where rank < 1 or snapshot_date = '2025-01-27'",
+    ) == [(0,)]

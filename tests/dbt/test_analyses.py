@@ -30,9 +30,24 @@ def compiled(tmp_path_factory) -> dict:
     env = {**os.environ, "SHOCKWATCH_DATA_DIR": str(tmp / "data"), "DO_NOT_TRACK": "1"}
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(dbt), "compile", "--select", "resource_type:analysis", "--profiles-dir", ".",
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--quiet"],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        [
+            str(dbt),
+            "compile",
+            "--select",
+            "resource_type:analysis",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+            "--quiet",
+        ],
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
@@ -87,7 +102,11 @@ def test_nvda_worst_day_context(answer):
     first = rows[0]
     # three sessions before Monday 2025-01-27 is Wednesday 2025-01-22
     assert (first["event_date"], first["session_offset"], first["event_type"], first["entity"]) == (
-        date(2025, 1, 22), -3, "price_move", "ARM")
+        date(2025, 1, 22),
+        -3,
+        "price_move",
+        "ARM",
+    )
     assert {r["event_date"] for r in rows} <= {date(2025, 1, d) for d in range(22, 31)}
     assert max(r["session_offset"] for r in rows if r["session_offset"] is not None) <= 3
     by_key = {(r["event_date"], r["event_type"], r["entity"]): r for r in rows}
@@ -129,7 +148,10 @@ def test_theme_market_cap_change(answer):
 def test_deepseek_rank_path(answer):
     rows = answer("deepseek_rank_path")
     assert [(r["snapshot_date"], r["rank"], r["best_rank_so_far"]) for r in rows] == [
-        (date(2025, 1, 24), 31, 31), (date(2025, 1, 26), 1, 1), (date(2025, 1, 27), 1, 1)]
+        (date(2025, 1, 24), 31, 31),
+        (date(2025, 1, 26), 1, 1),
+        (date(2025, 1, 27), 1, 1),
+    ]
     assert rows[1]["rank_change"] == 30 and rows[1]["prev_snapshot_date"] == date(2025, 1, 24)
 
 

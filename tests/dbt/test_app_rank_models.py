@@ -2,16 +2,18 @@
 
 import pytest
 
-from dagster_project.definitions import build_definitions
 from dagster_project.config.settings import load_settings
+from dagster_project.definitions import build_definitions
 from tests.pipeline import query, run_pipeline
 
 HEADER = "captured_at,country,chart,rank,app_id,app_name,developer,genre,source,snapshot_kind\n"
 
 
 def snapshot(day, ranks, kind="full", hour="12"):
-    return "".join(f"{day}T{hour}:00:00Z,us,top-free,{rank},{app_id},App {app_id},Dev,Utilities,synthetic,{kind}\n"
-                   for app_id, rank in ranks.items())
+    return "".join(
+        f"{day}T{hour}:00:00Z,us,top-free,{rank},{app_id},App {app_id},Dev,Utilities,synthetic,{kind}\n"
+        for app_id, rank in ranks.items()
+    )
 
 
 # Full snapshots (synthetic). 111 climbs 40 -> 8 -> 1 (two captures on day 3: best rank wins);
@@ -39,15 +41,22 @@ def test_daily_ranks_and_milestones(app_settings):
     result = run_pipeline(build_definitions(app_settings), "2025-03-01", "2025-03-05", job="app_rank_pipeline")
     assert result.success
     db = app_settings.analytics_db
-    daily = query(db, """select snapshot_date::varchar, app_id, rank, prev_rank, rank_change, prev_snapshot_date::varchar
-                         from marts.fct_app_rank_daily where app_id = '111' order by 1""")
+    daily = query(
+        db,
+        """select snapshot_date::varchar, app_id, rank, prev_rank, rank_change, prev_snapshot_date::varchar
+                         from marts.fct_app_rank_daily where app_id = '111' order by 1""",
+    )
     assert daily == [
         ("2025-03-01", "111", 40, None, None, None),
         ("2025-03-02", "111", 8, 40, 32, "2025-03-01"),
-        ("2025-03-03", "111", 1, 8, 7, "2025-03-02"),       # best of two captures
-        ("2025-03-05", "111", 1, 1, 0, "2025-03-03"),       # gap day: compared with the last snapshot
+        ("2025-03-03", "111", 1, 8, 7, "2025-03-02"),  # best of two captures
+        ("2025-03-05", "111", 1, 1, 0, "2025-03-03"),  # gap day: compared with the last snapshot
     ]
-    milestones = set(query(db, "select snapshot_date::varchar, app_id, milestone, rank, prev_rank from marts.fct_app_rank_milestones"))
+    milestones = set(
+        query(
+            db, "select snapshot_date::varchar, app_id, milestone, rank, prev_rank from marts.fct_app_rank_milestones"
+        )
+    )
     assert milestones == {
         ("2025-03-02", "111", "entered_top10", 8, 40),
         ("2025-03-02", "111", "biggest_climb", 8, 40),
@@ -60,9 +69,13 @@ def test_daily_ranks_and_milestones(app_settings):
         ("2025-03-01", "444", "entered_top10", 1, None),
     }
     # only #1 reaches the timeline for apps nobody highlighted
-    timeline = query(db, "select entity, title from marts.fct_event_timeline where event_type = 'app_rank' order by 1, 2")
-    assert timeline == [("App 111", "App 111 reached #1 on US top-free (from #8)"),
-                        ("App 444", "App 444 reached #1 on US top-free")]
+    timeline = query(
+        db, "select entity, title from marts.fct_event_timeline where event_type = 'app_rank' order by 1, 2"
+    )
+    assert timeline == [
+        ("App 111", "App 111 reached #1 on US top-free (from #8)"),
+        ("App 444", "App 444 reached #1 on US top-free"),
+    ]
 
 
 def test_rerunning_a_capture_day_leaves_identical_rows(app_settings):
@@ -70,5 +83,8 @@ def test_rerunning_a_capture_day_leaves_identical_rows(app_settings):
     assert run_pipeline(defs, "2025-03-03", "2025-03-03", job="app_rank_pipeline").success
     first = query(app_settings.analytics_db, "select * from staging.stg_app_rank_snapshots order by captured_at, rank")
     assert run_pipeline(defs, "2025-03-03", "2025-03-03", job="app_rank_pipeline").success
-    assert query(app_settings.analytics_db, "select * from staging.stg_app_rank_snapshots order by captured_at, rank") == first
+    assert (
+        query(app_settings.analytics_db, "select * from staging.stg_app_rank_snapshots order by captured_at, rank")
+        == first
+    )
     assert len(first) == 4

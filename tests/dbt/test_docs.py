@@ -14,7 +14,11 @@ def _dbt(args: list[str], data_dir: Path, tmp: Path) -> None:
     env = {**os.environ, "SHOCKWATCH_DATA_DIR": str(data_dir), "DO_NOT_TRACK": "1"}
     result = subprocess.run(
         [DBT, *args, "--profiles-dir", ".", "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=300,
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -23,12 +27,19 @@ def test_every_mart_model_and_column_is_described(tmp_path):
     (tmp_path / "data" / "warehouse").mkdir(parents=True)
     _dbt(["parse", "--quiet"], tmp_path / "data", tmp_path)
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    marts = {node["name"]: node for node in manifest["nodes"].values()
-             if node["resource_type"] == "model" and node["fqn"][1] == "marts"}
+    marts = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
     assert {"dim_company", "fct_daily_market_cap", "fct_event_timeline", "fct_theme_daily"} <= set(marts)
     missing = [name for name, node in marts.items() if not node["description"].strip()]
-    missing += [f"{name}.{col}" for name, node in marts.items()
-                for col, spec in node["columns"].items() if not spec["description"].strip()]
+    missing += [
+        f"{name}.{col}"
+        for name, node in marts.items()
+        for col, spec in node["columns"].items()
+        if not spec["description"].strip()
+    ]
     assert not missing, f"undocumented: {missing}"
     # documented columns are the model's columns: contracts make dbt check that at build time
     undocumented_models = [name for name, node in marts.items() if not node["columns"]]

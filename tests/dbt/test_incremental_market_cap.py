@@ -9,30 +9,45 @@ from the ones the table was built with widen the window. The result equals a ful
 
 import os
 import subprocess
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from pathlib import Path
 from dagster import DagsterInstance
 
 from dagster_project.assets.dbt import dbt_build_args, dbt_executable, price_window
-from dagster_project.definitions import build_definitions
 from dagster_project.config.settings import REPO_ROOT, load_settings
+from dagster_project.definitions import build_definitions
 from tests.pipeline import query, run_pipeline
 
 SLICE = ("2025-01-21", "2025-01-31")
 SESSION, NEXT_SESSION = "2025-01-28", "2025-01-29"
 ROWS_SQL = "select * from marts.fct_daily_market_cap order by ticker, trade_date"
-COLUMNS = ["ticker", "trade_date", "close", "prev_close", "pct_change", "shares_outstanding", "market_cap_usd",
-           "market_cap_change_usd", "price_basis", "shares_as_of_date", "shares_measure", "shares_known_from",
-           "value_change_usd", "share_count_effect_usd", "total_return"]
+COLUMNS = [
+    "ticker",
+    "trade_date",
+    "close",
+    "prev_close",
+    "pct_change",
+    "shares_outstanding",
+    "market_cap_usd",
+    "market_cap_change_usd",
+    "price_basis",
+    "shares_as_of_date",
+    "shares_measure",
+    "shares_known_from",
+    "value_change_usd",
+    "share_count_effect_usd",
+    "total_return",
+]
 
 
 def run_partition(defs, partition: str):
     """One session through daily_pipeline, as a schedule or a UI launch of one partition runs it."""
     return defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=DagsterInstance.ephemeral(), partition_key=partition, raise_on_error=False)
+        instance=DagsterInstance.ephemeral(), partition_key=partition, raise_on_error=False
+    )
 
 
 def published(settings) -> pd.DataFrame:
@@ -44,9 +59,24 @@ def full_rebuild(settings) -> pd.DataFrame:
     env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(settings.data_path), DO_NOT_TRACK="1")
     target = settings.data_path / "dbt_full_rebuild"
     subprocess.run(
-        [dbt_executable(), "run", "--select", "+fct_daily_market_cap", "--full-refresh",
-         "--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target), "--quiet"],
-        cwd=REPO_ROOT / "dbt", env=env, check=True)
+        [
+            dbt_executable(),
+            "run",
+            "--select",
+            "+fct_daily_market_cap",
+            "--full-refresh",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--quiet",
+        ],
+        cwd=REPO_ROOT / "dbt",
+        env=env,
+        check=True,
+    )
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         return pd.DataFrame(con.execute(ROWS_SQL).fetchall(), columns=COLUMNS)
 
@@ -71,17 +101,25 @@ def settings(replay_settings, case_study_copy, monkeypatch):
 
 def test_the_window_comes_from_daily_pipeline_partition_tags():
     assert price_window("daily_pipeline", {"dagster/partition": "2025-01-28"}) == ("2025-01-28", "2025-01-28")
-    assert price_window("daily_pipeline", {"dagster/asset_partition_range_start": "2024-01-02",
-                                           "dagster/asset_partition_range_end": "2025-06-30"}) == ("2024-01-02", "2025-06-30")
+    assert price_window(
+        "daily_pipeline",
+        {"dagster/asset_partition_range_start": "2024-01-02", "dagster/asset_partition_range_end": "2025-06-30"},
+    ) == ("2024-01-02", "2025-06-30")
     assert price_window("news_pipeline", {"dagster/partition": "2025-01-28"}) is None
     assert price_window("daily_pipeline", {}) is None
     assert dbt_build_args(None) == ["build"]
     assert dbt_build_args(("2025-01-28", "2025-01-28")) == [
-        "build", "--vars", '{"prices_start": "2025-01-28", "prices_end": "2025-01-28"}']
+        "build",
+        "--vars",
+        '{"prices_start": "2025-01-28", "prices_end": "2025-01-28"}',
+    ]
     # the run's data dir reaches dbt as a var (dbt/profiles.yml), beside the window
     assert dbt_build_args(None, Path("/d")) == ["build", "--vars", '{"data_dir": "/d"}']
     assert dbt_build_args(("2025-01-28", "2025-01-29"), Path("/d")) == [
-        "build", "--vars", '{"data_dir": "/d", "prices_start": "2025-01-28", "prices_end": "2025-01-29"}']
+        "build",
+        "--vars",
+        '{"data_dir": "/d", "prices_start": "2025-01-28", "prices_end": "2025-01-29"}',
+    ]
     with pytest.raises(ValueError):
         price_window("daily_pipeline", {"dagster/partition": "28/01/2025"})
 
@@ -133,8 +171,10 @@ def test_a_window_run_reads_only_its_sessions(settings):
     assert (drifted.to_numpy() + 1 == planted.set_index("ticker").loc[drifted.index, "close"].to_numpy()).all()
 
     rebuilt = full_rebuild(settings)
-    assert (rebuilt[rebuilt["trade_date"].astype(str) == "2025-01-22"]["close"].to_numpy()
-            == planted.sort_values("ticker")["close"].to_numpy()).all()
+    assert (
+        rebuilt[rebuilt["trade_date"].astype(str) == "2025-01-22"]["close"].to_numpy()
+        == planted.sort_values("ticker")["close"].to_numpy()
+    ).all()
 
 
 def test_a_share_count_filed_before_the_window_widens_it(settings, case_study_copy):
@@ -144,9 +184,27 @@ def test_a_share_count_filed_before_the_window_widens_it(settings, case_study_co
 
     # A (made-up) NVDA count that became public on 2025-01-23, before the session re-run on
     # the 31st: the daily run re-reads the shares, sees the change and recomputes from the 23rd.
-    edit_case_study(case_study_copy, "shares_outstanding.csv", lambda f: pd.concat([f, pd.DataFrame([{
-        "ticker": "NVDA", "as_of_date": "2025-01-20", "filing_date": "2025-01-23", "shares": "25000000000",
-        "measure": "cover_page_shares_outstanding", "source_document": "synthetic test row"}])]))
+    edit_case_study(
+        case_study_copy,
+        "shares_outstanding.csv",
+        lambda f: pd.concat(
+            [
+                f,
+                pd.DataFrame(
+                    [
+                        {
+                            "ticker": "NVDA",
+                            "as_of_date": "2025-01-20",
+                            "filing_date": "2025-01-23",
+                            "shares": "25000000000",
+                            "measure": "cover_page_shares_outstanding",
+                            "source_document": "synthetic test row",
+                        }
+                    ]
+                ),
+            ]
+        ),
+    )
     assert run_partition(build_definitions(settings), "2025-01-31").success
     after = published(settings)
 
@@ -160,13 +218,30 @@ def test_a_share_count_filed_before_the_window_widens_it(settings, case_study_co
 
 # ------------------------------------------------------------------ awkward changes, dbt only
 
+
 def _dbt(data_dir, *args):
     """dbt from the project folder, on `data_dir`, into a target path of its own."""
     env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(data_dir), DO_NOT_TRACK="1")
     target = data_dir / "target"
-    subprocess.run([dbt_executable(), "run", "--select", "+fct_daily_market_cap", "--profiles-dir", ".", "--quiet",
-                    "--target-path", str(target), "--log-path", str(target), *args],
-                   cwd=REPO_ROOT / "dbt", env=env, check=True)
+    subprocess.run(
+        [
+            dbt_executable(),
+            "run",
+            "--select",
+            "+fct_daily_market_cap",
+            "--profiles-dir",
+            ".",
+            "--quiet",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            *args,
+        ],
+        cwd=REPO_ROOT / "dbt",
+        env=env,
+        check=True,
+    )
 
 
 def _rows(db) -> list[tuple]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dagster_project.definitions import build_definitions
 from dagster_project.config.settings import load_settings
+from dagster_project.definitions import build_definitions
 from tests.pipeline import query, run_pipeline
 
 WATCHLIST = """
@@ -54,10 +54,13 @@ def synthetic_settings(tmp_path, monkeypatch, replay_settings):
 
 def test_market_cap_uses_counts_only_once_public_and_compares_across_the_holiday(synthetic_settings):
     assert run_pipeline(build_definitions(synthetic_settings), "2025-01-17", "2025-01-23").success
-    rows = query(synthetic_settings.analytics_db, """
+    rows = query(
+        synthetic_settings.analytics_db,
+        """
         select ticker, trade_date::varchar, prev_close, pct_change, shares_outstanding,
                market_cap_usd, market_cap_change_usd
-        from marts.fct_daily_market_cap order by ticker, trade_date""")
+        from marts.fct_daily_market_cap order by ticker, trade_date""",
+    )
     aaa = [r for r in rows if r[0] == "AAA"]
     assert aaa == [
         ("AAA", "2025-01-17", None, None, None, None, None),
@@ -67,35 +70,46 @@ def test_market_cap_uses_counts_only_once_public_and_compares_across_the_holiday
         ("AAA", "2025-01-23", 12.0, pytest.approx(-0.25), 2_000_000_000, 18e9, 6e9),
     ]
     assert all(r[5] is None for r in rows if r[0] == "IDX")  # no count known: null, not zero
-    assert query(synthetic_settings.analytics_db,
-                 "select ticker, is_benchmark from marts.dim_company order by 1") == [
-        ("AAA", False), ("BBB", False), ("IDX", True)]
+    assert query(synthetic_settings.analytics_db, "select ticker, is_benchmark from marts.dim_company order by 1") == [
+        ("AAA", False),
+        ("BBB", False),
+        ("IDX", True),
+    ]
 
 
 def test_value_change_is_the_price_move_and_the_count_switch_is_split_out(synthetic_settings):
     assert run_pipeline(build_definitions(synthetic_settings), "2025-01-17", "2025-01-23").success
-    rows = query(synthetic_settings.analytics_db, """
+    rows = query(
+        synthetic_settings.analytics_db,
+        """
         select trade_date::varchar, market_cap_change_usd, value_change_usd, share_count_effect_usd,
                shares_known_from::varchar
-        from marts.fct_daily_market_cap where ticker = 'AAA' and trade_date >= '2025-01-22' order by 1""")
+        from marts.fct_daily_market_cap where ticker = 'AAA' and trade_date >= '2025-01-22' order by 1""",
+    )
     # the 23rd: the price fell 25% on yesterday's 1e9 shares (12e9 -> -3e9), and the cover-page
     # count of 2e9 took effect the same day (9 x +1e9 = +9e9): together the +6e9 of the cap
     assert rows == [
         ("2025-01-22", None, None, None, "2025-01-22"),
         ("2025-01-23", 6e9, pytest.approx(-3e9), 9e9, "2025-01-23"),
     ]
-    theme = query(synthetic_settings.analytics_db, """
+    theme = query(
+        synthetic_settings.analytics_db,
+        """
         select value_change_usd, pct_change from marts.fct_theme_daily
-        where theme = 'ai_chips' and trade_date = '2025-01-23'""")
+        where theme = 'ai_chips' and trade_date = '2025-01-23'""",
+    )
     # AAA's -3e9 on 12e9 plus BBB's -1e10 (6 -> 5 on 1e10 shares) on 6e10: value-based, no +9e9
     assert theme == [(pytest.approx(-13e9), pytest.approx(-13e9 / 72e9))]
 
 
 def test_a_count_without_filing_date_waits_for_the_latest_report_deadline(synthetic_settings):
     assert run_pipeline(build_definitions(synthetic_settings), "2025-01-17", "2025-01-23").success
-    rows = query(synthetic_settings.analytics_db, """
+    rows = query(
+        synthetic_settings.analytics_db,
+        """
         select distinct shares_outstanding, shares_as_of_date::varchar, shares_known_from::varchar
-        from marts.fct_daily_market_cap where ticker = 'BBB'""")
+        from marts.fct_daily_market_cap where ticker = 'BBB'""",
+    )
     # BBB's count of 2024-09-01 counts from 120 days later; the one of 2025-01-20 (not filed)
     # would only count from 2025-05-20, so the earlier count stays in use: no look-ahead
     assert rows == [(10_000_000_000, "2024-09-01", "2024-12-30")]

@@ -17,17 +17,28 @@ HEADLINES = [
 def test_entities_are_tagged_on_whole_words_with_their_case_rules(replay_settings):
     answer = NewsFetchResult(items=news_frame([item(i, t, p) for i, t, p in HEADLINES]))
     assert run_pipeline(with_news(replay_settings, [answer]), "2025-01-24", "2025-01-27", job="news_pipeline").success
-    tags = query(replay_settings.analytics_db,
-                 "select item_id, entity from marts.fct_news_mentions order by item_id, entity")
+    tags = query(
+        replay_settings.analytics_db, "select item_id, entity from marts.fct_news_mentions order by item_id, entity"
+    )
     assert tags == [
         ("m1", "META"),
-        ("m3", "ARM"), ("m3", "MU"),
-        ("m5", "ChatGPT"), ("m5", "DeepSeek"), ("m5", "NVDA"),
-        ("m6", "DeepSeek"), ("m6", "NVDA"),
+        ("m3", "ARM"),
+        ("m3", "MU"),
+        ("m5", "ChatGPT"),
+        ("m5", "DeepSeek"),
+        ("m5", "NVDA"),
+        ("m6", "DeepSeek"),
+        ("m6", "NVDA"),
     ]
-    daily = query(replay_settings.analytics_db, """select news_date::varchar, article_count from marts.fct_news_daily
-                                                   where entity = 'DeepSeek' order by 1""")
+    daily = query(
+        replay_settings.analytics_db,
+        """select news_date::varchar, article_count from marts.fct_news_daily
+                                                   where entity = 'DeepSeek' order by 1""",
+    )
     assert daily == [("2025-01-24", 0), ("2025-01-25", 0), ("2025-01-26", 0), ("2025-01-27", 2)]
-    spike = query(replay_settings.analytics_db, """select spike_score from marts.fct_news_daily
-                                                   where entity = 'DeepSeek' and news_date = '2025-01-27'""")
+    spike = query(
+        replay_settings.analytics_db,
+        """select spike_score from marts.fct_news_daily
+                                                   where entity = 'DeepSeek' and news_date = '2025-01-27'""",
+    )
     assert spike == [(2.0,)]  # 2 articles against a trailing mean of 0 (std floored at 1)

@@ -145,9 +145,9 @@ class _Namespace:
 def main(spec: dict) -> int:
     from dagster import DagsterInstance
 
+    from dagster_project.config.settings import load_settings
     from dagster_project.definitions import build_definitions
     from dagster_project.demo import run_job
-    from dagster_project.config.settings import load_settings
 
     if spec.get("fault"):
         install(spec["fault"])

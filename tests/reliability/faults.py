@@ -27,6 +27,7 @@ from tests.sources.yahoo_fake import FakeYahooSession, Served, _FakeYahooAdapter
 
 # ----------------------------------------------------------------------------- Yahoo
 
+
 class _HeaderAdapter(_FakeYahooAdapter):
     def send(self, request, **kwargs):
         response = super().send(request, **kwargs)
@@ -70,12 +71,18 @@ class FaultyYahooSession(FakeYahooSession):
         if fault in ("reset", "timeout", "truncated"):
             self.served.append(Served(request.method, host, parts.path, params, 0, kind, symbol, timeout))
             if fault == "reset":
-                raise requests.exceptions.ConnectionError(urllib3.exceptions.ProtocolError(
-                    "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")))
+                raise requests.exceptions.ConnectionError(
+                    urllib3.exceptions.ProtocolError(
+                        "Connection aborted.", ConnectionResetError(104, "Connection reset by peer")
+                    )
+                )
             if fault == "timeout":
                 raise requests.exceptions.ReadTimeout(f"HTTPSConnectionPool(host='{host}', port=443): Read timed out.")
-            raise requests.exceptions.ChunkedEncodingError(urllib3.exceptions.ProtocolError(
-                "Connection broken: IncompleteRead(512 bytes read, 1536 more expected)"))
+            raise requests.exceptions.ChunkedEncodingError(
+                urllib3.exceptions.ProtocolError(
+                    "Connection broken: IncompleteRead(512 bytes read, 1536 more expected)"
+                )
+            )
         if fault == "malformed":
             body = b"<html><head><title>Yahoo</title></head><body>Oops, something went wrong</body></html>"
             return self._record(request, host, parts.path, params, 200, kind, symbol, timeout, body, "text/html")
@@ -149,9 +156,11 @@ class Script:
             _close(request)
             return Response("")
         if action == TRUNCATE:
+
             def cut():
                 yield b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut'
                 _close(request)
+
             return Response(cut(), headers={"Content-Length": "4096"}, content_type="application/rss+xml")
         raise ValueError(f"unknown action {action!r}")
 

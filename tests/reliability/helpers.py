@@ -32,8 +32,17 @@ MART_KEYS = {
     "fct_theme_daily": ["theme", "trade_date"],
 }
 # The marts every published warehouse must hold (ARCHITECTURE.md's contracts and README's table).
-REQUIRED_MARTS = {"dim_company", "fct_daily_market_cap", "fct_market_moves", "fct_news_mentions", "fct_news_daily",
-                  "dim_app", "fct_app_rank_daily", "fct_app_rank_milestones", "fct_event_timeline"}
+REQUIRED_MARTS = {
+    "dim_company",
+    "fct_daily_market_cap",
+    "fct_market_moves",
+    "fct_news_mentions",
+    "fct_news_daily",
+    "dim_app",
+    "fct_app_rank_daily",
+    "fct_app_rank_milestones",
+    "fct_event_timeline",
+}
 # Stamped with the wall clock at fetch time: the only columns allowed to differ between two runs.
 RUN_TIME_COLUMNS = {"fetched_at"}
 
@@ -47,22 +56,35 @@ def relation_fingerprints(con, schema: str = "marts", exclude: set[str] = frozen
 
     Each row is rendered as DuckDB's struct text ({'col': value, ...}); `exclude` drops columns
     (e.g. fetched_at) before hashing."""
-    tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]).fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+        ).fetchall()
+    ]
     out = {}
     for table in tables:
-        cols = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-            "order by ordinal_position", [schema, table]).fetchall() if r[0] not in exclude]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if r[0] not in exclude
+        ]
         select = ", ".join(_q(c) for c in cols)
         count, digest = con.execute(
             f"select count(*), md5(coalesce(string_agg(cast(r as varchar), chr(10) order by cast(r as varchar)), '')) "
-            f"from (select {select} from {_q(schema)}.{_q(table)}) as r").fetchone()
+            f"from (select {select} from {_q(schema)}.{_q(table)}) as r"
+        ).fetchone()
         out[table] = (count, digest)
     return out
 
 
-def warehouse_fingerprints(db: Path, schema: str = "marts", exclude: set[str] = frozenset()) -> dict[str, tuple[int, str]]:
+def warehouse_fingerprints(
+    db: Path, schema: str = "marts", exclude: set[str] = frozenset()
+) -> dict[str, tuple[int, str]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return relation_fingerprints(con, schema, exclude)
 
@@ -72,13 +94,18 @@ def duplicated_keys(db: Path) -> dict[str, int]:
     A mart without a registered key is checked for duplicated whole rows instead."""
     found = {}
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         for table in tables:
             key = MART_KEYS.get(table)
             cols = ", ".join(_q(c) for c in key) if key else "*"
-            n = con.execute(f"select count(*) from (select {cols} from marts.{_q(table)} "
-                            f"group by all having count(*) > 1)").fetchone()[0]
+            n = con.execute(
+                f"select count(*) from (select {cols} from marts.{_q(table)} group by all having count(*) > 1)"
+            ).fetchone()[0]
             if n:
                 found[table] = n
     return found
@@ -91,7 +118,7 @@ def lake_snapshot(lake_dir: Path, exclude: set[str] = RUN_TIME_COLUMNS) -> dict[
     for path in sorted(lake_dir.rglob("*.parquet")):
         table = pq.read_table(path)
         cols = [c for c in table.column_names if c not in exclude]
-        rows = sorted((tuple(map(repr, r.values())) for r in table.select(cols).to_pylist()))
+        rows = sorted(tuple(map(repr, r.values())) for r in table.select(cols).to_pylist())
         snap[str(path.relative_to(lake_dir))] = rows
     return snap
 
@@ -109,11 +136,18 @@ def write_watchlist(path: Path, base_url: str, tickers=None) -> Path:
         "themes": shipped["themes"],
         "companies": [c for c in shipped["companies"] if tickers is None or c["ticker"] in tickers],
         "actors": shipped["actors"],
-        "feeds": [{"id": "wire", "kind": "rss", "url": f"{base_url}/feeds/wire.xml", "publisher": "Example Wire"},
-                  {"id": "gn_deepseek", "kind": "google_news", "query": "DeepSeek"}],
-        "app_charts": {"countries": ["us"], "charts": ["top-free", "top-paid"], "limit": 3,
-                       "v2_base_url": f"{base_url}/v2", "legacy_base_url": f"{base_url}/itunes",
-                       "highlight_apps": [{"app_id": "6737597349", "name": "DeepSeek"}]},
+        "feeds": [
+            {"id": "wire", "kind": "rss", "url": f"{base_url}/feeds/wire.xml", "publisher": "Example Wire"},
+            {"id": "gn_deepseek", "kind": "google_news", "query": "DeepSeek"},
+        ],
+        "app_charts": {
+            "countries": ["us"],
+            "charts": ["top-free", "top-paid"],
+            "limit": 3,
+            "v2_base_url": f"{base_url}/v2",
+            "legacy_base_url": f"{base_url}/itunes",
+            "highlight_apps": [{"app_id": "6737597349", "name": "DeepSeek"}],
+        },
     }
     path.write_text(yaml.safe_dump(watchlist, sort_keys=False))
     return path
@@ -124,14 +158,16 @@ def write_watchlist(path: Path, base_url: str, tickers=None) -> Path:
 
 def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOCKWATCH_") and k != "DAGSTER_HOME"}
-    env.update({
-        "SHOCKWATCH_DATA_DIR": str(data_dir),
-        "SHOCKWATCH_SOURCE_MODE": "replay",
-        "DO_NOT_TRACK": "1",
-        "DAGSTER_DISABLE_TELEMETRY": "1",
-        "PYTHONPATH": str(REPO_ROOT),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "SHOCKWATCH_DATA_DIR": str(data_dir),
+            "SHOCKWATCH_SOURCE_MODE": "replay",
+            "DO_NOT_TRACK": "1",
+            "DAGSTER_DISABLE_TELEMETRY": "1",
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update(extra)
     return env
 
@@ -161,19 +197,31 @@ class Child:
     def wait(self, timeout: float) -> int:
         try:
             return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as exc:
             self.kill_group()
-            raise AssertionError(f"child {self.pid} still running after {timeout} s; log tail:\n{self.log()[-3000:]}")
+            raise AssertionError(
+                f"child {self.pid} still running after {timeout} s; log tail:\n{self.log()[-3000:]}"
+            ) from exc
 
 
-def start_child(data_dir: Path, runs: list[tuple[str, str, str]], fault: dict | None = None,
-                log_path: Path | None = None, **env: str) -> Child:
+def start_child(
+    data_dir: Path,
+    runs: list[tuple[str, str, str]],
+    fault: dict | None = None,
+    log_path: Path | None = None,
+    **env: str,
+) -> Child:
     log_path = log_path or data_dir.parent / f"child-{time.monotonic_ns()}.log"
     spec = json.dumps({"runs": runs, "fault": fault})
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.reliability.crash_child", spec],
-                                cwd=REPO_ROOT, env=child_env(data_dir, **env), stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.crash_child", spec],
+            cwd=REPO_ROOT,
+            env=child_env(data_dir, **env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return Child(proc, log_path)
 
 

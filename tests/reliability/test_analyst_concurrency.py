@@ -96,8 +96,12 @@ def test_readers_see_only_published_states_while_five_runs_publish(replay_settin
     readers = {}
     for mode, log in logs.items():  # to files: a pipe nobody drains would stall the reader when full
         with open(log, "w") as out:
-            readers[mode] = subprocess.Popen([sys.executable, "-c", READER, mode, str(db), str(stop), json.dumps(STATE_SQL)],
-                                             stdout=out, stderr=subprocess.STDOUT, text=True)
+            readers[mode] = subprocess.Popen(
+                [sys.executable, "-c", READER, mode, str(db), str(stop), json.dumps(STATE_SQL)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
     failures = []
     try:
         time.sleep(1.0)  # both readers are in their loop on the first state
@@ -130,7 +134,9 @@ def test_readers_see_only_published_states_while_five_runs_publish(replay_settin
     assert all(s == held[0] for s in held), "the held connection's snapshot changed under it"
     assert held[0] == published[0]
     seen = {json.dumps(s) for s in observations["reconnect"]}
-    sequence = [s[0] for i, s in enumerate(observations["reconnect"]) if i == 0 or s != observations["reconnect"][i - 1]]
+    sequence = [
+        s[0] for i, s in enumerate(observations["reconnect"]) if i == 0 or s != observations["reconnect"][i - 1]
+    ]
     assert len(seen) >= 4, f"the reconnecting reader saw only {len(seen)} of {len(published)} states: {sequence}"
     assert observations["reconnect"][-1] == published[-1]
     leftovers = [p.name for p in db.parent.iterdir() if p.name.endswith(".tmp")]

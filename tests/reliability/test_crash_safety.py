@@ -39,8 +39,8 @@ import pytest
 
 from dagster_project import lake
 from dagster_project.assets.publish import publish_warehouse
-from dagster_project.definitions import build_definitions
 from dagster_project.config.settings import load_settings
+from dagster_project.definitions import build_definitions
 from tests.pipeline import run_pipeline
 from tests.reliability.helpers import (
     REPO_ROOT,
@@ -112,7 +112,9 @@ def _key_duplicates(lake: Path) -> list:
             if not files:
                 continue
             paths = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
-            rows = con.execute(f"select {key}, count(*) from read_parquet({paths}) group by all having count(*) > 1").fetchall()
+            rows = con.execute(
+                f"select {key}, count(*) from read_parquet({paths}) group by all having count(*) > 1"
+            ).fetchall()
             found += [(dataset, r) for r in rows]
     return found
 
@@ -120,7 +122,9 @@ def _key_duplicates(lake: Path) -> list:
 def assert_intact(data: Path, baseline: State, final: State, expect: str | None) -> None:
     analytics = data / "warehouse" / "analytics.duckdb"
     published = warehouse_fingerprints(analytics)  # opens read-only, or raises
-    assert REQUIRED_MARTS <= set(published), f"marts missing from the published warehouse: {REQUIRED_MARTS - set(published)}"
+    assert REQUIRED_MARTS <= set(published), (
+        f"marts missing from the published warehouse: {REQUIRED_MARTS - set(published)}"
+    )
     assert published in (baseline.marts, final.marts), "the published warehouse is neither the old nor the new state"
     if expect is not None:
         assert published == {"baseline": baseline.marts, "final": final.marts}[expect], f"expected the {expect} state"
@@ -164,12 +168,42 @@ def _dbt_writing(child, data: Path):
 
 # (id, workload, fault inside the child, or an outside observation, and the published state expected after the kill)
 SCENARIOS = [
-    ("prices-write-existing-partition", "daily", {"kind": "lake_partial_write", "dataset": "prices", "n": 2}, None, "baseline"),
-    ("prices-write-new-partition", "daily", {"kind": "lake_partial_write", "dataset": "prices", "n": 6}, None, "baseline"),
+    (
+        "prices-write-existing-partition",
+        "daily",
+        {"kind": "lake_partial_write", "dataset": "prices", "n": 2},
+        None,
+        "baseline",
+    ),
+    (
+        "prices-write-new-partition",
+        "daily",
+        {"kind": "lake_partial_write", "dataset": "prices", "n": 6},
+        None,
+        "baseline",
+    ),
     ("prices-between-renames", "daily", {"kind": "lake_after_replace", "dataset": "prices", "n": 5}, None, "baseline"),
-    ("shares-write", "daily", {"kind": "lake_partial_write", "dataset": "shares_outstanding", "n": 1}, None, "baseline"),
-    ("news-write-merged-day", "news", {"kind": "lake_partial_write", "dataset": "news_items", "n": 2}, None, "baseline"),
-    ("app-ranks-before-rename", "app", {"kind": "lake_before_replace", "dataset": "app_rank_snapshots", "n": 2}, None, "baseline"),
+    (
+        "shares-write",
+        "daily",
+        {"kind": "lake_partial_write", "dataset": "shares_outstanding", "n": 1},
+        None,
+        "baseline",
+    ),
+    (
+        "news-write-merged-day",
+        "news",
+        {"kind": "lake_partial_write", "dataset": "news_items", "n": 2},
+        None,
+        "baseline",
+    ),
+    (
+        "app-ranks-before-rename",
+        "app",
+        {"kind": "lake_before_replace", "dataset": "app_rank_snapshots", "n": 2},
+        None,
+        "baseline",
+    ),
     ("two-new-partitions-seen", "daily", None, "new_partitions", "baseline"),
     ("between-raw-and-dbt", "news", {"kind": "before_dbt"}, None, "baseline"),
     ("dbt-started", "daily", None, "dbt_started", "baseline"),
@@ -192,7 +226,9 @@ def test_kill_then_rerun(states, tmp_path, workload, fault, observe, expect):
     child = start_child(data, [WORKLOADS[workload]], fault=fault)
     if fault is not None:
         code = child.wait(timeout=240)
-        assert code == -9 and "FAULT-HIT" in child.log(), f"fault not hit (exit {code}); log tail:\n{child.log()[-3000:]}"
+        assert code == -9 and "FAULT-HIT" in child.log(), (
+            f"fault not hit (exit {code}); log tail:\n{child.log()[-3000:]}"
+        )
     else:
         seen = {
             "new_partitions": _new_price_partitions(data, baseline, 2),
@@ -251,8 +287,11 @@ def test_temp_files_a_kill_left_behind_are_removed_by_a_later_write(tmp_path):
         con.execute("create table marts.t as select 1 as x")
     partition = tmp_path / "lake" / "prices" / "trade_date=2025-01-27" / "data.parquet"
     partition.parent.mkdir(parents=True)
-    old = [warehouse / ".analytics.duckdb.0123abcd.tmp", warehouse / ".analytics.duckdb.0123abcd.tmp.wal",
-           partition.with_name(".data.parquet.4567cdef.tmp")]
+    old = [
+        warehouse / ".analytics.duckdb.0123abcd.tmp",
+        warehouse / ".analytics.duckdb.0123abcd.tmp.wal",
+        partition.with_name(".data.parquet.4567cdef.tmp"),
+    ]
     young = [warehouse / ".analytics.duckdb.89abcdef.tmp", partition.with_name(".data.parquet.89abcdef.tmp")]
     hours_ago = time.time() - 2 * 3600
     for path in old + young:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import pytest
 from dagster import DagsterInstance
 
+from dagster_project.config.settings import load_settings
 from dagster_project.definitions import build_definitions
 from dagster_project.demo import CASE_STUDY_RUNS
-from dagster_project.config.settings import load_settings
 from dagster_project.trading_calendar import nyse
 from tests.pipeline import run_pipeline, step_outcomes
 from tests.reliability.helpers import (
@@ -57,7 +57,6 @@ def _inodes(lake_dir) -> dict[str, int]:
     return {str(p.relative_to(lake_dir)): p.stat().st_ino for p in lake_dir.rglob("*.parquet")}
 
 
-
 @dataclass
 class Pass:
     materialized: dict[str, set[str]]
@@ -81,9 +80,15 @@ def passes(tmp_path_factory):
         done = []
         for _ in range(2):
             materialized = _one_pass(defs, instance)
-            done.append(Pass(materialized, warehouse_fingerprints(db),
-                             warehouse_fingerprints(db, "staging", exclude=RUN_TIME_COLUMNS),
-                             lake_snapshot(lake), _inodes(lake)))
+            done.append(
+                Pass(
+                    materialized,
+                    warehouse_fingerprints(db),
+                    warehouse_fingerprints(db, "staging", exclude=RUN_TIME_COLUMNS),
+                    lake_snapshot(lake),
+                    _inodes(lake),
+                )
+            )
     return done[0], done[1], settings
 
 

@@ -34,11 +34,12 @@ from werkzeug import Response
 
 from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import _sql_literal, publish_warehouse
+from dagster_project.config.settings import load_settings
+from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.config.watchlist import WatchlistError, load_watchlist, parse_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.entities import alias_pattern
-from dagster_project.config.settings import load_settings
 from dagster_project.resources import sources_for
-from dagster_project.config.source_config import ChartConfig, FeedConfig
 from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient, HttpError, check_url
 from dagster_project.sources.news import (
@@ -47,7 +48,6 @@ from dagster_project.sources.news import (
     google_news_url,
     news_frame,
 )
-from dagster_project.config.watchlist import WatchlistError, load_watchlist, parse_watchlist
 from tests.pipeline import query, run_pipeline
 from tests.reliability.helpers import REPO_ROOT
 from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
@@ -67,7 +67,9 @@ def test_a_ticker_carrying_sql_is_refused_naming_its_line(tmp_path):
     number = text.splitlines().index(line.rstrip("\n")) + 1
     with pytest.raises(WatchlistError) as caught:
         load_watchlist(path)
-    assert str(caught.value).startswith(f"{path} line {number}: companies[0].ticker: ticker {INJECTION!r} is not a valid symbol")
+    assert str(caught.value).startswith(
+        f"{path} line {number}: companies[0].ticker: ticker {INJECTION!r} is not a valid symbol"
+    )
 
 
 ODD_ALIASES = {
@@ -88,25 +90,36 @@ class ScriptedNews:
 
 
 def _item(item_id: str, title: str) -> dict:
-    return {"feed_id": "scripted", "item_id": item_id, "url": f"https://example.test/{item_id}", "title": title,
-            "publisher": "Example Wire", "published_at": pd.Timestamp("2025-01-27T09:00:00Z").to_pydatetime(),
-            "summary": None, "fetched_at": pd.Timestamp("2025-01-28T06:00:00Z").to_pydatetime()}
+    return {
+        "feed_id": "scripted",
+        "item_id": item_id,
+        "url": f"https://example.test/{item_id}",
+        "title": title,
+        "publisher": "Example Wire",
+        "published_at": pd.Timestamp("2025-01-27T09:00:00Z").to_pydatetime(),
+        "summary": None,
+        "fetched_at": pd.Timestamp("2025-01-28T06:00:00Z").to_pydatetime(),
+    }
 
 
 def test_aliases_with_quotes_and_regex_metacharacters_round_trip_as_data(replay_settings, tmp_path, monkeypatch):
     shipped = yaml.safe_load((REPO_ROOT / "dagster_project" / "watchlist.yml").read_text())
-    shipped["actors"] += [{"entity": entity, "type": "other", "aliases": [alias]} for entity, alias in ODD_ALIASES.items()]
+    shipped["actors"] += [
+        {"entity": entity, "type": "other", "aliases": [alias]} for entity, alias in ODD_ALIASES.items()
+    ]
     path = tmp_path / "watchlist.yml"
     path.write_text(yaml.safe_dump(shipped, sort_keys=False))
     monkeypatch.setenv("SHOCKWATCH_WATCHLIST", str(path))
     settings = load_settings()
-    items = news_frame([
-        _item("i1", f"Filing quotes {ODD_ALIASES['Injector']} verbatim"),
-        _item("i2", "AXI and AIII and A.IIII rally"),  # what A.I* would match as a regex
-        _item("i3", "The A.I* index rebalances"),
-        _item("i4", f"Report on {ODD_ALIASES['Quoter']} today"),
-        _item("i5", "ONeil Labs beta v2 x 42"),
-    ])
+    items = news_frame(
+        [
+            _item("i1", f"Filing quotes {ODD_ALIASES['Injector']} verbatim"),
+            _item("i2", "AXI and AIII and A.IIII rally"),  # what A.I* would match as a regex
+            _item("i3", "The A.I* index rebalances"),
+            _item("i4", f"Report on {ODD_ALIASES['Quoter']} today"),
+            _item("i5", "ONeil Labs beta v2 x 42"),
+        ]
+    )
     sources = dataclasses.replace(sources_for(settings), news=ScriptedNews(NewsFetchResult(items=items)), mode="live")
 
     result = run_pipeline(build_definitions(settings, sources=sources), "2025-01-27", "2025-01-27", job="news_pipeline")
@@ -115,10 +128,17 @@ def test_aliases_with_quotes_and_regex_metacharacters_round_trip_as_data(replay_
     db = settings.analytics_db
     tables = {r[0] for r in query(db, "select table_name from information_schema.tables where table_schema = 'marts'")}
     assert "dim_company" in tables  # nothing was dropped
-    stored = dict(query(db, "select entity, alias from staging.stg_entity_aliases where entity in ('Injector', 'Dotty', 'Quoter')"))
+    stored = dict(
+        query(
+            db, "select entity, alias from staging.stg_entity_aliases where entity in ('Injector', 'Dotty', 'Quoter')"
+        )
+    )
     assert stored == ODD_ALIASES  # the aliases round-trip byte for byte
-    mentions = query(db, "select item_id, entity from marts.fct_news_mentions "
-                         "where entity in ('Injector', 'Dotty', 'Quoter') order by 1")
+    mentions = query(
+        db,
+        "select item_id, entity from marts.fct_news_mentions "
+        "where entity in ('Injector', 'Dotty', 'Quoter') order by 1",
+    )
     assert mentions == [("i1", "Injector"), ("i3", "Dotty"), ("i4", "Quoter")]
 
 
@@ -127,7 +147,9 @@ def test_alias_patterns_escape_every_re2_metacharacter():
     pattern = alias_pattern(alias, case_sensitive=True)
     with duckdb.connect() as con:
         assert con.execute("select regexp_matches(?, ?)", [f"a {alias} b", pattern]).fetchone() == (True,)
-        assert con.execute("select regexp_matches(?, ?)", ["ONeil Labs beta v2 x 42 aaaa", pattern]).fetchone() == (False,)
+        assert con.execute("select regexp_matches(?, ?)", ["ONeil Labs beta v2 x 42 aaaa", pattern]).fetchone() == (
+            False,
+        )
 
 
 # identifiers from the dbt manifest / information_schema, each double-quoted by a helper
@@ -155,7 +177,9 @@ def test_no_shell_and_sql_interpolates_only_identifiers_or_quoted_literals():
                     if isinstance(arg, ast.JoinedStr):
                         values = [ast.unparse(v.value) for v in arg.values if isinstance(v, ast.FormattedValue)]
                         interpolations += [(where, v) for v in values]
-                    elif isinstance(arg, ast.BinOp) or (isinstance(arg, ast.Call) and ast.unparse(arg.func).endswith(".format")):
+                    elif isinstance(arg, ast.BinOp) or (
+                        isinstance(arg, ast.Call) and ast.unparse(arg.func).endswith(".format")
+                    ):
                         interpolations.append((where, ast.unparse(arg)))
     assert shells == []
     assert [i for i in interpolations if i[1] not in ALLOWED_SQL_INTERPOLATIONS] == []
@@ -184,8 +208,17 @@ def test_a_data_dir_with_a_quote_builds(tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- URLs
 
-BAD_URLS = ["file:///etc/passwd", "ftp://example.com/feed.xml", "javascript:alert(1)", "data:text/xml,<rss/>",
-            "gopher://example.com/", "//example.com/feed.xml", "http://", "/relative/feed.xml", "example.com/feed.xml"]
+BAD_URLS = [
+    "file:///etc/passwd",
+    "ftp://example.com/feed.xml",
+    "javascript:alert(1)",
+    "data:text/xml,<rss/>",
+    "gopher://example.com/",
+    "//example.com/feed.xml",
+    "http://",
+    "/relative/feed.xml",
+    "example.com/feed.xml",
+]
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
@@ -241,7 +274,7 @@ def test_feeds_and_charts_over_the_cap_fail_naming_it(httpserver, framing):
 
     def answer(request):
         if framing == "chunked":
-            return Response((big[i:i + 65536] for i in range(0, len(big), 65536)), content_type="application/json")
+            return Response((big[i : i + 65536] for i in range(0, len(big), 65536)), content_type="application/json")
         if framing == "gzip":  # ~10 KB on the wire, 10 MB once decoded
             return Response(gzip.compress(big), headers={"Content-Encoding": "gzip"}, content_type="application/json")
         return Response(big, content_type="application/json")
@@ -252,19 +285,26 @@ def test_feeds_and_charts_over_the_cap_fail_naming_it(httpserver, framing):
     base = httpserver.url_for("/").rstrip("/")
 
     news = LiveNewsSource(client).fetch([FeedConfig("big", "rss", url=httpserver.url_for("/feed.xml"))], TODAY, TODAY)
-    charts = LiveAppChartSource(client, v2_base=base + "/v2", clock=lambda: NOW).fetch([ChartConfig("us", "top-free", 3)], TODAY)
+    charts = LiveAppChartSource(client, v2_base=base + "/v2", clock=lambda: NOW).fetch(
+        [ChartConfig("us", "top-free", 3)], TODAY
+    )
 
-    assert re.search(rf"feed big: GET .*/feed\.xml failed: response (of \d+ bytes )?exceeds the {CAP}-byte cap", news.failures["big"])
-    assert re.search(rf"us/top-free: GET .*apps\.json failed: response (of \d+ bytes )?exceeds the {CAP}-byte cap",
-                     charts.failures["us/top-free"])
+    assert re.search(
+        rf"feed big: GET .*/feed\.xml failed: response (of \d+ bytes )?exceeds the {CAP}-byte cap", news.failures["big"]
+    )
+    assert re.search(
+        rf"us/top-free: GET .*apps\.json failed: response (of \d+ bytes )?exceeds the {CAP}-byte cap",
+        charts.failures["us/top-free"],
+    )
     assert news.items.empty and charts.rows.empty
 
 
 def test_a_chart_just_under_the_cap_still_lands(httpserver):
     httpserver.expect_request(v2_path("us", "top-free", 3)).respond_with_json(v2_payload(3))
     base = httpserver.url_for("/").rstrip("/")
-    result = LiveAppChartSource(HttpClient(attempts=1, max_bytes=4096, sleep=lambda s: None), v2_base=base + "/v2",
-                                clock=lambda: NOW).fetch([ChartConfig("us", "top-free", 3)], TODAY)
+    result = LiveAppChartSource(
+        HttpClient(attempts=1, max_bytes=4096, sleep=lambda s: None), v2_base=base + "/v2", clock=lambda: NOW
+    ).fetch([ChartConfig("us", "top-free", 3)], TODAY)
     assert result.failures == {} and len(result.rows) == 3
 
 
@@ -274,11 +314,11 @@ HOSTILE = (
     '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
     "<title>&lt;b&gt;Evil&lt;/b&gt; Wire&lt;script&gt;steal()&lt;/script&gt;</title><link>https://evil.test/</link>"
     "<item><title><![CDATA[<script>alert(1)</script><img src=x onerror=alert(2)>Nvidia <i>plunges</i>]]></title>"
-    "<link>https://evil.test/1</link><guid isPermaLink=\"false\">e1</guid><pubDate>Mon, 27 Jan 2025 14:30:00 GMT</pubDate>"
+    '<link>https://evil.test/1</link><guid isPermaLink="false">e1</guid><pubDate>Mon, 27 Jan 2025 14:30:00 GMT</pubDate>'
     "<description><![CDATA[<iframe src='javascript:alert(3)'></iframe><style>*{}</style><svg onload=alert(4)>"
     "<p onclick='x()'>Chips</p> <a href='javascript:void(0)'>slide</a><!-- <script>hidden()</script> -->]]></description></item>"
     "<item><title>&amp;lt;script&amp;gt;alert(5)&amp;lt;/script&amp;gt;DeepSeek &amp;lt;b&amp;gt;tops&amp;lt;/b&amp;gt; charts</title>"
-    "<link>https://evil.test/2</link><guid isPermaLink=\"false\">e2</guid><pubDate>Mon, 27 Jan 2025 15:30:00 GMT</pubDate>"
+    '<link>https://evil.test/2</link><guid isPermaLink="false">e2</guid><pubDate>Mon, 27 Jan 2025 15:30:00 GMT</pubDate>'
     "<description>&lt;img src=x onerror=alert(6)&gt;&amp;lt;x onfocus=alert(7) autofocus&amp;gt;Apps\x1b]0;pwned\x07 rise</description>"
     '<source url="https://evil.test">&lt;img src=x onerror=alert(8)&gt;Outlet</source></item>'
     "</channel></rss>"
@@ -292,8 +332,12 @@ def test_hostile_feed_html_is_never_stored(replay_settings, httpserver):
     sources = dataclasses.replace(sources_for(replay_settings), news=news, mode="live")
     watchlist = load_watchlist(replay_settings.watchlist_path).model_copy(update={"feeds": (feed,)})
 
-    result = materialize([news_items], partition_key="2025-01-27", raise_on_error=False,
-                         resources={"settings": replay_settings, "sources": sources, "watchlist": watchlist})
+    result = materialize(
+        [news_items],
+        partition_key="2025-01-27",
+        raise_on_error=False,
+        resources={"settings": replay_settings, "sources": sources, "watchlist": watchlist},
+    )
 
     assert result.success
     stored = pd.read_parquet(replay_settings.lake_dir / "news_items" / "published_date=2025-01-27" / "data.parquet")
@@ -304,7 +348,10 @@ def test_hostile_feed_html_is_never_stored(replay_settings, httpserver):
             assert not re.search(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]", value), (column, value)
             assert not re.search(r"(?i)alert\(|onerror|onload|javascript:|steal\(|hidden\(", value), (column, value)
     assert stored.set_index("item_id")["title"].to_dict() == {"e1": "Nvidia plunges", "e2": "DeepSeek tops charts"}
-    assert stored.set_index("item_id")["summary"].to_dict() == {"e1": "Chips slide", "e2": "Apps]0;pwned rise"}  # the escape bytes go, their text stays
+    assert stored.set_index("item_id")["summary"].to_dict() == {
+        "e1": "Chips slide",
+        "e2": "Apps]0;pwned rise",
+    }  # the escape bytes go, their text stays
     assert stored.set_index("item_id")["publisher"].to_dict() == {"e1": "Evil Wire", "e2": "Outlet"}
 
 
@@ -322,7 +369,9 @@ SECRET_PATTERNS = {
     "credentials in a URL": r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:[^/\s@'\"]+@[^\s/]+",
     "hard-coded secret": r"(?i)\b(?:api[_-]?key|secret|token|passw(?:or)?d)\b\s*[:=]\s*[\"'][^\"'\s]{12,}[\"']",
 }
-SECRET_FILES = re.compile(r"(^|/)(\.env(\..*)?|.*\.pem|.*\.key|id_rsa|id_ed25519|\.netrc|credentials(\.json)?|\.pypirc)$")
+SECRET_FILES = re.compile(
+    r"(^|/)(\.env(\..*)?|.*\.pem|.*\.key|id_rsa|id_ed25519|\.netrc|credentials(\.json)?|\.pypirc)$"
+)
 
 
 def scan_for_secrets(root: Path, files: list[str]) -> list[str]:
@@ -345,8 +394,13 @@ def scan_for_secrets(root: Path, files: list[str]) -> list[str]:
 
 
 def test_no_secrets_in_the_repository():
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
-                            capture_output=True, text=True, check=True).stdout.splitlines()
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     assert len(listed) > 50 and "dagster_project/watchlist.yml" in listed
     assert scan_for_secrets(REPO_ROOT, listed) == []
 

@@ -33,10 +33,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from dagster_project.definitions import build_definitions
 from dagster_project.config.settings import load_settings
-from dagster_project.resources import sources_for
 from dagster_project.config.source_config import ChartConfig, FeedConfig
+from dagster_project.definitions import build_definitions
+from dagster_project.resources import sources_for
 from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import LiveNewsSource
@@ -53,10 +53,17 @@ from tests.sources.test_shares_live import NVDA_SHARES
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # yfinance 1.7 on pandas 3.1
 
 READ_TIMEOUT_S = 0.3
-GOOD_FEED = rss(item("Nvidia falls 17% as DeepSeek rattles investors", link="https://n.test/1", guid="n1",
-                     date="Mon, 27 Jan 2025 21:05:00 GMT"))
-OTHER_FEED = rss(item("DeepSeek tops the App Store", link="https://n.test/2", guid="n2",
-                      date="Mon, 27 Jan 2025 09:00:00 GMT"))
+GOOD_FEED = rss(
+    item(
+        "Nvidia falls 17% as DeepSeek rattles investors",
+        link="https://n.test/1",
+        guid="n1",
+        date="Mon, 27 Jan 2025 21:05:00 GMT",
+    )
+)
+OTHER_FEED = rss(
+    item("DeepSeek tops the App Store", link="https://n.test/2", guid="n2", date="Mon, 27 Jan 2025 09:00:00 GMT")
+)
 
 # (id, actions answered before the good payload, check of the recorded backoff delays)
 TRANSIENT_HTTP = [
@@ -83,8 +90,9 @@ ATTEMPTS = 3
 
 
 def http_client(sleeps) -> HttpClient:
-    return HttpClient(connect_timeout_s=2.0, read_timeout_s=READ_TIMEOUT_S, attempts=ATTEMPTS,
-                      base_delay_s=0.5, sleep=sleeps.append)
+    return HttpClient(
+        connect_timeout_s=2.0, read_timeout_s=READ_TIMEOUT_S, attempts=ATTEMPTS, base_delay_s=0.5, sleep=sleeps.append
+    )
 
 
 # =============================================================================== news feeds
@@ -112,8 +120,10 @@ def test_news_feed_transient_fault_is_retried_then_lands(server, sleeps, before,
 def test_news_feed_persistent_fault_fails_that_feed_naming_it(server, sleeps, action, cause):
     bad = scripted(server, "/rss/search", [action])  # a Google News search feed
     scripted(server, "/other.xml", [Body(OTHER_FEED.encode(), RSS_TYPE)])
-    feeds = [FeedConfig("gn_deepseek", "google_news", query="DeepSeek"),
-             FeedConfig("other", "rss", url=server.url_for("/other.xml"))]
+    feeds = [
+        FeedConfig("gn_deepseek", "google_news", query="DeepSeek"),
+        FeedConfig("other", "rss", url=server.url_for("/other.xml")),
+    ]
 
     result = news_source(sleeps, server).fetch(feeds, JAN27, JAN28)
 
@@ -126,12 +136,24 @@ def test_news_feed_persistent_fault_fails_that_feed_naming_it(server, sleeps, ac
     assert list(result.items["item_id"]) == ["n2"]  # the other feed still lands
 
 
-@pytest.mark.parametrize("body, content_type, cause", [
-    (b"<html><body>Our systems have detected unusual traffic</body></html>", "text/html", r"not a readable feed: NonXMLContentType"),
-    (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut off', RSS_TYPE, r"not a readable feed: SAXParseException"),
-    (b'{"items": [{"title": "Nvidia"}]}', "application/json", r"not a readable feed"),
-    (b"", RSS_TYPE, r"did not return an RSS or Atom document \(0 bytes"),
-], ids=["html-page", "truncated-xml", "json", "empty-body"])
+@pytest.mark.parametrize(
+    "body, content_type, cause",
+    [
+        (
+            b"<html><body>Our systems have detected unusual traffic</body></html>",
+            "text/html",
+            r"not a readable feed: NonXMLContentType",
+        ),
+        (
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut off',
+            RSS_TYPE,
+            r"not a readable feed: SAXParseException",
+        ),
+        (b'{"items": [{"title": "Nvidia"}]}', "application/json", r"not a readable feed"),
+        (b"", RSS_TYPE, r"did not return an RSS or Atom document \(0 bytes"),
+    ],
+    ids=["html-page", "truncated-xml", "json", "empty-body"],
+)
 def test_news_feed_malformed_payload_fails_at_once(server, sleeps, body, content_type, cause):
     script = scripted(server, "/feed.xml", [Body(body, content_type)])
     feed = FeedConfig("wire", "rss", url=server.url_for("/feed.xml"))
@@ -158,7 +180,9 @@ CHART = ChartConfig("us", "top-free", 3)
 
 def chart_source(server, sleeps) -> LiveAppChartSource:
     base = server.url_for("/").rstrip("/")
-    return LiveAppChartSource(http_client(sleeps), v2_base=base + "/v2", legacy_base=base + "/itunes", clock=lambda: NOW)
+    return LiveAppChartSource(
+        http_client(sleeps), v2_base=base + "/v2", legacy_base=base + "/itunes", clock=lambda: NOW
+    )
 
 
 def json_body(payload) -> Body:
@@ -194,13 +218,20 @@ def test_app_chart_persistent_fault_fails_that_chart_naming_it(server, sleeps, a
     assert set(result.rows["chart"]) == {"top-paid"} and len(result.rows) == 3  # the other chart lands
 
 
-@pytest.mark.parametrize("body, cause", [
-    (Body(b'{"feed": {"results": [{"id": "1", "name": "A"', "application/json"), r"malformed JSON from "),
-    (Body(b"<html>Service Unavailable</html>", "text/html"), r"malformed JSON from "),
-    (json_body({"feed": {"results": {"id": "1"}}}), r"feed\.results must be a list, got dict"),
-    (json_body({"feed": {"results": [{"id": "abc", "name": "A"}]}}), r"feed\.results\[0\]\.id must be a digit string"),
-    (json_body({"feed": {"country": "us", "results": []}}), r"0 entries in "),
-], ids=["truncated-json", "html-page", "wrong-shape", "mistyped-id", "empty-but-valid"])
+@pytest.mark.parametrize(
+    "body, cause",
+    [
+        (Body(b'{"feed": {"results": [{"id": "1", "name": "A"', "application/json"), r"malformed JSON from "),
+        (Body(b"<html>Service Unavailable</html>", "text/html"), r"malformed JSON from "),
+        (json_body({"feed": {"results": {"id": "1"}}}), r"feed\.results must be a list, got dict"),
+        (
+            json_body({"feed": {"results": [{"id": "abc", "name": "A"}]}}),
+            r"feed\.results\[0\]\.id must be a digit string",
+        ),
+        (json_body({"feed": {"country": "us", "results": []}}), r"0 entries in "),
+    ],
+    ids=["truncated-json", "html-page", "wrong-shape", "mistyped-id", "empty-but-valid"],
+)
 def test_app_chart_malformed_or_empty_payload_fails_at_once(server, sleeps, body, cause):
     path = v2_path("us", "top-free", 3)
     script = scripted(server, path, [body])
@@ -262,7 +293,9 @@ def test_prices_transient_fault_is_retried_then_lands(fresh_yfinance, sleeps, fa
     assert len(session.calls("chart", "NVDA", purpose="history")) == 1  # the healthy ticker is not asked again
 
 
-@pytest.mark.parametrize("fault, transient, cause", [t[1:] for t in PERSISTENT_YAHOO], ids=[t[0] for t in PERSISTENT_YAHOO])
+@pytest.mark.parametrize(
+    "fault, transient, cause", [t[1:] for t in PERSISTENT_YAHOO], ids=[t[0] for t in PERSISTENT_YAHOO]
+)
 def test_prices_persistent_fault_fails_naming_ticker_window_and_cause(fresh_yfinance, sleeps, fault, transient, cause):
     session = FaultyYahooSession(faults={("chart", "AVGO"): [fault] * 20}, bars=BARS)
 
@@ -305,13 +338,17 @@ PERSISTENT_SHARES = [
 def test_shares_transient_fault_is_retried_then_lands(fresh_yfinance, sleeps, faults):
     session = FaultyYahooSession(faults={("timeseries", "NVDA"): faults}, bars=BARS, shares=SHARES)
 
-    rows = YFinanceSharesSource(session=session, sleep=sleeps.append, attempts=3).fetch(["NVDA"], SHARES_START, SHARES_END)
+    rows = YFinanceSharesSource(session=session, sleep=sleeps.append, attempts=3).fetch(
+        ["NVDA"], SHARES_START, SHARES_END
+    )
 
     assert rows["shares"].tolist() == [24_774_000_000, 24_500_000_000, 24_489_000_000]
     assert len(sleeps) == 1, sleeps
 
 
-@pytest.mark.parametrize("fault, transient, cause", [t[1:] for t in PERSISTENT_SHARES], ids=[t[0] for t in PERSISTENT_SHARES])
+@pytest.mark.parametrize(
+    "fault, transient, cause", [t[1:] for t in PERSISTENT_SHARES], ids=[t[0] for t in PERSISTENT_SHARES]
+)
 def test_shares_persistent_fault_fails_naming_ticker_window_and_cause(fresh_yfinance, sleeps, fault, transient, cause):
     session = FaultyYahooSession(faults={("timeseries", "NVDA"): [fault] * 20}, bars=BARS, shares=SHARES)
 
@@ -380,8 +417,11 @@ def live(baseline, tmp_path, monkeypatch, server):
 
 
 def lake_bytes(settings, *datasets: str) -> dict[str, bytes]:
-    return {str(p.relative_to(settings.lake_dir)): p.read_bytes()
-            for d in datasets for p in sorted((settings.lake_dir / d).rglob("*.parquet"))}
+    return {
+        str(p.relative_to(settings.lake_dir)): p.read_bytes()
+        for d in datasets
+        for p in sorted((settings.lake_dir / d).rglob("*.parquet"))
+    }
 
 
 def failure_message(result, step: str) -> str:
@@ -396,7 +436,9 @@ def test_news_faults_through_the_asset_warn_and_leave_everything_else_alone(live
     before_news = lake_bytes(settings, "news_items")
     before_others = lake_bytes(settings, "prices", "shares_outstanding", "app_rank_snapshots")
     published_prices = warehouse_fingerprints(settings.analytics_db)["fct_daily_market_cap"]
-    wire = scripted(server, "/feeds/wire.xml", [Status(429, {"Retry-After": "5"}), DROP, Body(GOOD_FEED.encode(), RSS_TYPE)])
+    wire = scripted(
+        server, "/feeds/wire.xml", [Status(429, {"Retry-After": "5"}), DROP, Body(GOOD_FEED.encode(), RSS_TYPE)]
+    )
     search = scripted(server, "/rss/search", [Status(503)])
     news = LiveNewsSource(http_client(sleeps), google_news_base=server.url_for("/").rstrip("/"))
 
@@ -408,13 +450,22 @@ def test_news_faults_through_the_asset_warn_and_leave_everything_else_alone(live
     check = check_results(result)["all_feeds_fetched"]
     assert not check.passed
     failures = check.metadata["failures"].value
-    assert list(failures) == ["gn_deepseek"] and "HTTP 503" in failures["gn_deepseek"] and "/rss/search?q=DeepSeek" in failures["gn_deepseek"]
-    assert query(settings.analytics_db, "select distinct item_id from marts.fct_news_mentions where published_date = '2025-01-27'") == [("n1",)]
+    assert (
+        list(failures) == ["gn_deepseek"]
+        and "HTTP 503" in failures["gn_deepseek"]
+        and "/rss/search?q=DeepSeek" in failures["gn_deepseek"]
+    )
+    assert query(
+        settings.analytics_db,
+        "select distinct item_id from marts.fct_news_mentions where published_date = '2025-01-27'",
+    ) == [("n1",)]
     # earlier partitions byte-for-byte, the other families untouched, their marts unchanged
     after_news = lake_bytes(settings, "news_items")
     assert {k: v for k, v in after_news.items() if k in before_news} == before_news
-    assert sorted(set(after_news) - set(before_news)) == ["news_items/published_date=2025-01-27/data.parquet",
-                                                          "news_items/published_date=2025-01-28/data.parquet"]
+    assert sorted(set(after_news) - set(before_news)) == [
+        "news_items/published_date=2025-01-27/data.parquet",
+        "news_items/published_date=2025-01-28/data.parquet",
+    ]
     assert lake_bytes(settings, "prices", "shares_outstanding", "app_rank_snapshots") == before_others
     assert warehouse_fingerprints(settings.analytics_db)["fct_daily_market_cap"] == published_prices
 
@@ -446,8 +497,10 @@ def test_app_chart_faults_through_the_asset(live, server, sleeps):
     before = lake_bytes(settings, "app_rank_snapshots", "news_items", "prices")
     free = scripted(server, v2_path("us", "top-free", 3), [Status(500), Status(502), json_body(v2_payload(3))])
     scripted(server, v2_path("us", "top-paid", 3), [Body(b'{"feed": {"results": [', "application/json")])
-    charts = LiveAppChartSource(http_client(sleeps), v2_base=server.url_for("/v2"), legacy_base=server.url_for("/itunes"))
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    charts = LiveAppChartSource(
+        http_client(sleeps), v2_base=server.url_for("/v2"), legacy_base=server.url_for("/itunes")
+    )
+    today = dt.datetime.now(dt.UTC).date().isoformat()
 
     result = run_pipeline(defs(app_charts=charts), today, today, job="app_rank_pipeline")
 
@@ -460,17 +513,22 @@ def test_app_chart_faults_through_the_asset(live, server, sleeps):
     after = lake_bytes(settings, "app_rank_snapshots", "news_items", "prices")
     assert {k: v for k, v in after.items() if k in before} == before  # earlier captures and other families untouched
     assert sorted(set(after) - set(before)) == [f"app_rank_snapshots/capture_date={today}/data.parquet"]
-    assert query(settings.analytics_db, "select count(*) from marts.fct_app_rank_daily where snapshot_date = ?",
-                 [today]) == [(3,)]
+    assert query(
+        settings.analytics_db, "select count(*) from marts.fct_app_rank_daily where snapshot_date = ?", [today]
+    ) == [(3,)]
 
 
 def yahoo_sources(session, sleeps) -> dict:
-    return {"prices": YFinancePriceSource(session=session, sleep=sleeps.append, attempts=3),
-            "shares": YFinanceSharesSource(session=session, sleep=sleeps.append, attempts=3)}
+    return {
+        "prices": YFinancePriceSource(session=session, sleep=sleeps.append, attempts=3),
+        "shares": YFinanceSharesSource(session=session, sleep=sleeps.append, attempts=3),
+    }
 
 
-SHARE_COUNTS = {t: [("2024-11-15T00:00:00", n)] for t, n in
-                (("NVDA", 24_490_000_000), ("AVGO", 4_690_000_000), ("MSFT", 7_434_880_776))}
+SHARE_COUNTS = {
+    t: [("2024-11-15T00:00:00", n)]
+    for t, n in (("NVDA", 24_490_000_000), ("AVGO", 4_690_000_000), ("MSFT", 7_434_880_776))
+}
 
 
 @pytest.mark.slow  # shares a ~40 s baseline (three replayed jobs)
@@ -497,9 +555,12 @@ def test_a_ticker_without_bars_fails_prices_naming_it_and_keeps_earlier_sessions
 def test_yahoo_faults_that_clear_within_the_retries_land_every_partition(live, fresh_yfinance, sleeps):
     settings, defs = live
     before = lake_bytes(settings, "prices")
-    session = FaultyYahooSession(faults={("chart", "AVGO"): [429, 429], ("chart", "MSFT"): ["reset"],
-                                         ("timeseries", "NVDA"): [503, 503]},
-                                 retry_after=30, bars=BARS, shares=SHARE_COUNTS)
+    session = FaultyYahooSession(
+        faults={("chart", "AVGO"): [429, 429], ("chart", "MSFT"): ["reset"], ("timeseries", "NVDA"): [503, 503]},
+        retry_after=30,
+        bars=BARS,
+        shares=SHARE_COUNTS,
+    )
 
     result = run_pipeline(defs(**yahoo_sources(session, sleeps)), "2025-01-27", "2025-01-28")
 
@@ -507,9 +568,20 @@ def test_yahoo_faults_that_clear_within_the_retries_land_every_partition(live, f
     assert len(sleeps) == 2  # one backoff for the bars (AVGO and MSFT retried together), one for NVDA's shares
     after = lake_bytes(settings, "prices")
     assert {k: v for k, v in after.items() if k in before} == before
-    assert sorted(set(after) - set(before)) == ["prices/trade_date=2025-01-27/data.parquet",
-                                                "prices/trade_date=2025-01-28/data.parquet"]
-    rows = query(settings.analytics_db, "select ticker, trade_date::varchar, close from marts.fct_daily_market_cap "
-                                        "where trade_date >= '2025-01-27' order by 1, 2")
-    assert rows == [("AVGO", "2025-01-27", 202.13), ("AVGO", "2025-01-28", 207.36), ("MSFT", "2025-01-27", 434.56),
-                    ("MSFT", "2025-01-28", 447.2), ("NVDA", "2025-01-27", 118.42), ("NVDA", "2025-01-28", 128.99)]
+    assert sorted(set(after) - set(before)) == [
+        "prices/trade_date=2025-01-27/data.parquet",
+        "prices/trade_date=2025-01-28/data.parquet",
+    ]
+    rows = query(
+        settings.analytics_db,
+        "select ticker, trade_date::varchar, close from marts.fct_daily_market_cap "
+        "where trade_date >= '2025-01-27' order by 1, 2",
+    )
+    assert rows == [
+        ("AVGO", "2025-01-27", 202.13),
+        ("AVGO", "2025-01-28", 207.36),
+        ("MSFT", "2025-01-27", 434.56),
+        ("MSFT", "2025-01-28", 447.2),
+        ("NVDA", "2025-01-27", 118.42),
+        ("NVDA", "2025-01-28", 128.99),
+    ]

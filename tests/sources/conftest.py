@@ -46,8 +46,10 @@ def _yfinance_uses_requests():
     import yfinance._http as yf_http
 
     if yf_http.HAS_CURL_CFFI:
-        pytest.fail("yfinance was imported before YF_DISABLE_CURL_CFFI=1 was set; "
-                    "set it in the environment or in tests/conftest.py")
+        pytest.fail(
+            "yfinance was imported before YF_DISABLE_CURL_CFFI=1 was set; "
+            "set it in the environment or in tests/conftest.py"
+        )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from dagster_project.config.source_config import ChartConfig
 from dagster_project.sources.app_charts import (
     APP_RANK_COLUMNS,
     APP_RANK_SCHEMA,
@@ -26,11 +27,10 @@ from dagster_project.sources.app_charts import (
     normalise_legacy,
     normalise_v2,
 )
-from dagster_project.config.source_config import ChartConfig
 from dagster_project.sources.http import HttpClient
-from tests.conftest import CASE_STUDY, REPO_ROOT, SHARED_REFERENCE
+from tests.conftest import CASE_STUDY, SHARED_REFERENCE
 
-NOW = dt.datetime(2025, 1, 26, 15, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 1, 26, 15, 30, tzinfo=dt.UTC)
 TODAY = NOW.date()
 V2_REFERENCE = SHARED_REFERENCE / "apple_rss_v2_top_free_us_example_2023-10-05.json"
 LEGACY_REFERENCE = SHARED_REFERENCE / "apple_legacy_rss_topfree_entry_example.json"
@@ -55,7 +55,7 @@ V2_INLINE = {
                 "releaseDate": "2021-08-14",
                 "kind": "apps",
                 "artworkUrl100": "https://is1-ssl.mzstatic.com/image/thumb/Purple116/v4/d9/28/62/"
-                                 "d9286279-2a4a-dd7c-a7e7-daefbdc0b249/AppIcon-0-1x_U007emarketing-0-7-0-85-220.png/100x100bb.png",
+                "d9286279-2a4a-dd7c-a7e7-daefbdc0b249/AppIcon-0-1x_U007emarketing-0-7-0-85-220.png/100x100bb.png",
                 "genres": [],
                 "url": "https://apps.apple.com/us/app/epik-ai-photo-editor/id1577705074",
             }
@@ -69,19 +69,38 @@ LEGACY_ENTRY_INLINE = {
     "im:contentType": {"attributes": {"term": "Application", "label": "Application"}},
     "rights": {"label": "© 2023 OpenAI OpCo L.L.C."},
     "title": {"label": "ChatGPT - OpenAI"},
-    "link": [{"attributes": {"rel": "alternate", "type": "text/html",
-                             "href": "https://apps.apple.com/us/app/chatgpt/id6448311069?uo=2"}}],
-    "id": {"label": "https://apps.apple.com/us/app/chatgpt/id6448311069?uo=2",
-           "attributes": {"im:id": "6448311069", "im:bundleId": "com.openai.chat"}},
-    "im:artist": {"label": "OpenAI",
-                  "attributes": {"href": "https://apps.apple.com/us/developer/openai/id1684349733?uo=2"}},
-    "category": {"attributes": {"im:id": "6007", "term": "Productivity",
-                                "scheme": "https://apps.apple.com/us/genre/ios-productivity/id6007?uo=2",
-                                "label": "Productivity"}},
+    "link": [
+        {
+            "attributes": {
+                "rel": "alternate",
+                "type": "text/html",
+                "href": "https://apps.apple.com/us/app/chatgpt/id6448311069?uo=2",
+            }
+        }
+    ],
+    "id": {
+        "label": "https://apps.apple.com/us/app/chatgpt/id6448311069?uo=2",
+        "attributes": {"im:id": "6448311069", "im:bundleId": "com.openai.chat"},
+    },
+    "im:artist": {
+        "label": "OpenAI",
+        "attributes": {"href": "https://apps.apple.com/us/developer/openai/id1684349733?uo=2"},
+    },
+    "category": {
+        "attributes": {
+            "im:id": "6007",
+            "term": "Productivity",
+            "scheme": "https://apps.apple.com/us/genre/ios-productivity/id6007?uo=2",
+            "label": "Productivity",
+        }
+    },
     "im:releaseDate": {"label": "2023-05-18T00:00:00-07:00", "attributes": {"label": "May 18, 2023"}},
 }
-LEGACY_WRAPPER = {"author": {"name": {"label": "iTunes Store"}}, "updated": {"label": "2025-01-26T07:00:00-07:00"},
-                  "title": {"label": "iTunes Store: Top Grossing Applications"}}
+LEGACY_WRAPPER = {
+    "author": {"name": {"label": "iTunes Store"}},
+    "updated": {"label": "2025-01-26T07:00:00-07:00"},
+    "title": {"label": "iTunes Store: Top Grossing Applications"},
+}
 
 
 def v2_template() -> dict:
@@ -149,8 +168,13 @@ def server(_running_server):
 @pytest.fixture
 def make_source(server, sleeps):
     def make(attempts: int = 3, read_timeout_s: float = 5.0, clock=lambda: NOW) -> LiveAppChartSource:
-        client = HttpClient(connect_timeout_s=2.0, read_timeout_s=read_timeout_s, attempts=attempts,
-                            base_delay_s=0.01, sleep=sleeps.append)
+        client = HttpClient(
+            connect_timeout_s=2.0,
+            read_timeout_s=read_timeout_s,
+            attempts=attempts,
+            base_delay_s=0.01,
+            sleep=sleeps.append,
+        )
         base = server.url_for("/").rstrip("/")
         return LiveAppChartSource(client, v2_base=base + "/v2", legacy_base=base + "/itunes/", clock=clock)
 
@@ -182,7 +206,11 @@ def test_v2_full_chart_of_100_gives_100_ranked_rows(server, make_source):
     assert rows["app_id"].map(type).eq(str).all() and rows["app_id"].is_unique
     first = rows.iloc[0]
     assert (first["app_id"], first["app_name"], first["developer"], first["genre"]) == (
-        "1577705074", "EPIK - AI Photo Editor", "SNOW Corporation", "")  # genres[] is empty in the real feed
+        "1577705074",
+        "EPIK - AI Photo Editor",
+        "SNOW Corporation",
+        "",
+    )  # genres[] is empty in the real feed
     assert rows.iloc[99]["app_name"] == "App 100"
     assert set(rows["country"]) == {"us"} and set(rows["chart"]) == {"top-free"}
     assert set(rows["snapshot_kind"]) == {"full"}
@@ -209,19 +237,23 @@ def test_v2_genre_objects_give_the_first_genre_name():
 
 def test_legacy_single_entry_object_gives_one_row(server, make_source):
     server.expect_request(legacy_path("us", "topgrossingapplications", 1)).respond_with_json(
-        legacy_payload(legacy_entry_template()))  # `entry` is an object, not a list
+        legacy_payload(legacy_entry_template())
+    )  # `entry` is an object, not a list
 
     result = make_source().fetch([ChartConfig("us", "top-grossing", 1)], TODAY)
 
     assert result.failures == {}
     assert result.rows[["rank", "app_id", "app_name", "developer", "genre", "chart"]].values.tolist() == [
-        [1, "6448311069", "ChatGPT", "OpenAI", "Productivity", "top-grossing"]]
+        [1, "6448311069", "ChatGPT", "OpenAI", "Productivity", "top-grossing"]
+    ]
 
 
 def test_legacy_list_keeps_developer_and_genre_in_order(server, make_source):
-    entries = [legacy_entry("6448311069", "ChatGPT", "OpenAI", "Productivity"),
-               legacy_entry("1111111111", "Some Game", "Game Studio Ltd", "Games"),
-               legacy_entry("2222222222", "Some Stream", "Stream Co", "Entertainment")]
+    entries = [
+        legacy_entry("6448311069", "ChatGPT", "OpenAI", "Productivity"),
+        legacy_entry("1111111111", "Some Game", "Game Studio Ltd", "Games"),
+        legacy_entry("2222222222", "Some Stream", "Stream Co", "Entertainment"),
+    ]
     server.expect_request(legacy_path("gb", "topgrossingapplications", 3)).respond_with_json(legacy_payload(entries))
 
     rows = make_source().fetch([ChartConfig("gb", "top-grossing", 3)], TODAY).rows
@@ -229,27 +261,33 @@ def test_legacy_list_keeps_developer_and_genre_in_order(server, make_source):
     assert rows[["rank", "app_id", "developer", "genre"]].values.tolist() == [
         [1, "6448311069", "OpenAI", "Productivity"],
         [2, "1111111111", "Game Studio Ltd", "Games"],
-        [3, "2222222222", "Stream Co", "Entertainment"]]
+        [3, "2222222222", "Stream Co", "Entertainment"],
+    ]
     assert set(rows["country"]) == {"gb"}
 
 
 def test_top_free_and_paid_use_v2_and_grossing_uses_legacy(make_source):
     source = make_source()
     assert source.url_for(ChartConfig("jp", "top-paid", 25)).endswith("/v2/api/v2/jp/apps/top-paid/25/apps.json")
-    assert source.url_for(ChartConfig("jp", "top-grossing", 25)).endswith("/itunes/jp/rss/topgrossingapplications/limit=25/json")
+    assert source.url_for(ChartConfig("jp", "top-grossing", 25)).endswith(
+        "/itunes/jp/rss/topgrossingapplications/limit=25/json"
+    )
     assert "//jp" not in source.url_for(ChartConfig("jp", "top-grossing", 25))  # trailing slash of the base dropped
 
 
 # --- live source: failures stay per chart -------------------------------------------------------
 
 
-@pytest.mark.parametrize("break_payload, expected", [
-    (lambda p: p["feed"]["results"][3].pop("id"), "feed.results[3].id missing"),
-    (lambda p: p["feed"]["results"][4].update(name=7), "feed.results[4].name must be a string"),
-    (lambda p: p["feed"].pop("results"), "feed.results missing"),
-    (lambda p: p["feed"].update(results={"0": {}}), "feed.results must be a list"),
-    (lambda p: p.pop("feed"), "feed missing"),
-])
+@pytest.mark.parametrize(
+    "break_payload, expected",
+    [
+        (lambda p: p["feed"]["results"][3].pop("id"), "feed.results[3].id missing"),
+        (lambda p: p["feed"]["results"][4].update(name=7), "feed.results[4].name must be a string"),
+        (lambda p: p["feed"].pop("results"), "feed.results missing"),
+        (lambda p: p["feed"].update(results={"0": {}}), "feed.results must be a list"),
+        (lambda p: p.pop("feed"), "feed missing"),
+    ],
+)
 def test_wrong_v2_shape_fails_that_chart_and_names_the_field(server, make_source, break_payload, expected):
     broken = v2_payload(10)
     break_payload(broken)
@@ -306,7 +344,8 @@ def test_a_timeout_fails_that_chart_only(server, make_source, sleeps):
     server.expect_request(v2_path("us", "top-paid", 5)).respond_with_json(v2_payload(5))
     try:
         result = make_source(attempts=2, read_timeout_s=0.2).fetch(
-            [ChartConfig("us", "top-free", 5), ChartConfig("us", "top-paid", 5)], TODAY)
+            [ChartConfig("us", "top-free", 5), ChartConfig("us", "top-paid", 5)], TODAY
+        )
     finally:
         release.set()
 
@@ -371,7 +410,7 @@ def test_malformed_json_fails_naming_chart_and_url(server, make_source):
 
 
 def test_capture_date_other_than_today_is_refused_before_any_request(server, make_source):
-    source = make_source(clock=lambda: dt.datetime(2025, 1, 27, 0, 5, tzinfo=dt.timezone.utc))
+    source = make_source(clock=lambda: dt.datetime(2025, 1, 27, 0, 5, tzinfo=dt.UTC))
     with pytest.raises(ValueError, match=r"only show the current chart; cannot capture 2025-01-26 live"):
         source.fetch([ChartConfig("us", "top-free", 10)], dt.date(2025, 1, 26))
     assert server.log == []
@@ -385,7 +424,7 @@ def test_today_is_the_utc_date_of_the_clock(server, make_source):
     with pytest.raises(ValueError, match="cannot capture 2025-01-26"):
         source.fetch([ChartConfig("us", "top-free", 3)], dt.date(2025, 1, 26))
     rows = source.fetch([ChartConfig("us", "top-free", 3)], dt.date(2025, 1, 27)).rows
-    assert rows["captured_at"].iloc[0] == dt.datetime(2025, 1, 27, 2, 0, tzinfo=dt.timezone.utc)
+    assert rows["captured_at"].iloc[0] == dt.datetime(2025, 1, 27, 2, 0, tzinfo=dt.UTC)
 
 
 # --- replay -------------------------------------------------------------------------------------
@@ -398,7 +437,8 @@ def test_case_study_has_deepseek_at_one_on_2025_01_26():
     rows = result.rows
     assert list(rows.columns) == APP_RANK_COLUMNS
     assert rows[["rank", "app_id", "app_name", "snapshot_kind"]].values.tolist() == [
-        [1, "6737597349", "DeepSeek", "partial"]]
+        [1, "6737597349", "DeepSeek", "partial"]
+    ]
     assert rows["developer"].iloc[0] == "Hangzhou DeepSeek Artificial Intelligence Co., Ltd."
     assert rows["captured_at"].iloc[0].date() == dt.date(2025, 1, 26)
 
@@ -420,10 +460,26 @@ def test_case_study_rows_are_exactly_the_documented_app_store_positions():
 
     facts = pd.read_csv(FACTS_REFERENCE, dtype=str)
     facts = facts[facts["store"] == "app_store"]
-    expected = sorted(zip(facts["observed_date"], facts["country"], facts["chart"], facts["app"],
-                          facts["rank"].astype(int), facts["source_url"]))
+    expected = sorted(
+        zip(
+            facts["observed_date"],
+            facts["country"],
+            facts["chart"],
+            facts["app"],
+            facts["rank"].astype(int),
+            facts["source_url"],
+        )
+    )
     bundle = pd.read_csv(CASE_STUDY / "app_rank_snapshots.csv", dtype=str, keep_default_na=False)
-    got = sorted(zip(bundle["captured_at"].str[:10], bundle["country"], bundle["chart"], bundle["app_name"],
-                     bundle["rank"].astype(int), bundle["source"]))
+    got = sorted(
+        zip(
+            bundle["captured_at"].str[:10],
+            bundle["country"],
+            bundle["chart"],
+            bundle["app_name"],
+            bundle["rank"].astype(int),
+            bundle["source"],
+        )
+    )
     assert got == expected
     assert set(bundle["snapshot_kind"]) == {"partial"}

@@ -39,7 +39,8 @@ def make_client(sleeps, **kwargs) -> HttpClient:
 
 def test_200_returns_body_status_and_lower_cased_headers(httpserver, sleeps):
     httpserver.expect_request("/feed.xml").respond_with_data(
-        b"<rss/>", content_type="application/rss+xml", headers={"ETag": '"v1"'})
+        b"<rss/>", content_type="application/rss+xml", headers={"ETag": '"v1"'}
+    )
     response = make_client(sleeps).get(httpserver.url_for("/feed.xml"))
     assert response.status == 200
     assert response.body == b"<rss/>"
@@ -51,7 +52,7 @@ def test_200_returns_body_status_and_lower_cased_headers(httpserver, sleeps):
 def test_user_agent_is_sent(httpserver, sleeps):
     httpserver.expect_request("/ua", headers={"User-Agent": USER_AGENT}).respond_with_data("ok")
     assert make_client(sleeps).get(httpserver.url_for("/ua")).body == b"ok"
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["User-Agent"].startswith("ShockWatch/")
 
 
@@ -140,6 +141,7 @@ def test_read_timeout_in_the_middle_of_the_body_is_a_timeout(threaded_server, sl
             yield b"<rss>" + b" " * 100
             time.sleep(1.0)
             yield b"</rss>"
+
         return Response(body(), content_type="application/rss+xml")
 
     threaded_server.expect_request("/drip").respond_with_handler(drip)
@@ -182,21 +184,23 @@ def test_size_cap_counts_decompressed_bytes(httpserver, sleeps):
 
 
 def test_gzip_body_is_decoded(httpserver, sleeps):
-    httpserver.expect_request("/gz").respond_with_data(gzip.compress(b"<rss>hello</rss>"),
-                                                       headers={"Content-Encoding": "gzip"})
+    httpserver.expect_request("/gz").respond_with_data(
+        gzip.compress(b"<rss>hello</rss>"), headers={"Content-Encoding": "gzip"}
+    )
     assert make_client(sleeps).get(httpserver.url_for("/gz")).body == b"<rss>hello</rss>"
 
 
 def test_corrupt_gzip_is_an_http_error_not_a_requests_exception(httpserver, sleeps):
-    httpserver.expect_request("/badgz").respond_with_data(b"definitely not gzip",
-                                                          headers={"Content-Encoding": "gzip"})
+    httpserver.expect_request("/badgz").respond_with_data(b"definitely not gzip", headers={"Content-Encoding": "gzip"})
     with pytest.raises(HttpError, match="badgz") as caught:
         make_client(sleeps).get(httpserver.url_for("/badgz"))
     assert caught.value.transient is False and sleeps == []
 
 
 def test_redirect_to_a_non_http_scheme_is_an_http_error(httpserver, sleeps):
-    httpserver.expect_request("/moved").respond_with_data("", status=302, headers={"Location": "ftp://example.com/feed"})
+    httpserver.expect_request("/moved").respond_with_data(
+        "", status=302, headers={"Location": "ftp://example.com/feed"}
+    )
     with pytest.raises(HttpError, match="moved") as caught:
         make_client(sleeps).get(httpserver.url_for("/moved"))
     assert caught.value.transient is False
@@ -212,7 +216,8 @@ def test_conditional_get_sends_validators_and_304_has_no_body(httpserver, sleeps
     stamp = "Mon, 27 Jan 2025 12:00:00 GMT"
     httpserver.expect_ordered_request("/c").respond_with_data("v1", headers={"ETag": '"abc"', "Last-Modified": stamp})
     httpserver.expect_ordered_request(
-        "/c", headers={"If-None-Match": '"abc"', "If-Modified-Since": stamp}).respond_with_data("", status=304)
+        "/c", headers={"If-None-Match": '"abc"', "If-Modified-Since": stamp}
+    ).respond_with_data("", status=304)
     client = make_client(sleeps)
     first = client.get(httpserver.url_for("/c"))
     assert (first.status, first.etag, first.last_modified) == (200, '"abc"', stamp)
@@ -232,8 +237,9 @@ def test_connection_refused_is_transient(sleeps):
     assert caught.value.transient is True and len(sleeps) == 1
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/feed.xml",
-                                 "javascript:alert(1)", "/relative/path", "http://"])
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://example.com/feed.xml", "javascript:alert(1)", "/relative/path", "http://"]
+)
 def test_non_http_urls_are_refused_before_any_request(url, sleeps):
     with pytest.raises(ValueError, match="only http"):
         check_url(url)
@@ -245,7 +251,8 @@ def test_concurrent_server_really_is_threaded(threaded_server):
     """Guard for the timeout tests above: they rely on the stalled handler not blocking."""
     hits = []
     threaded_server.expect_request("/t").respond_with_handler(
-        lambda request: (hits.append(threading.get_ident()), Response("ok"))[1])
+        lambda request: (hits.append(threading.get_ident()), Response("ok"))[1]
+    )
     import requests
 
     assert requests.get(threaded_server.url_for("/t"), timeout=5).text == "ok"

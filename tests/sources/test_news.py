@@ -65,12 +65,20 @@ def parse(payload: bytes | str, **headers) -> feedparser.FeedParserDict:
 
 
 def rss(items: str, title: str = "Example Feed", extra: str = "", encoding: str = "UTF-8") -> str:
-    return (f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'
-            f"<title>{title}</title><link>https://example.com/</link>{extra}\n{items}\n</channel></rss>")
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<rss version="2.0"><channel>'
+        f"<title>{title}</title><link>https://example.com/</link>{extra}\n{items}\n</channel></rss>"
+    )
 
 
-def item(title: str, link: str | None = None, guid: str | None = None,
-         date: str | None = "Mon, 27 Jan 2025 14:30:00 GMT", description: str | None = None, more: str = "") -> str:
+def item(
+    title: str,
+    link: str | None = None,
+    guid: str | None = None,
+    date: str | None = "Mon, 27 Jan 2025 14:30:00 GMT",
+    description: str | None = None,
+    more: str = "",
+) -> str:
     parts = [f"<title>{title}</title>"]
     if link is not None:
         parts.append(f"<link>{link}</link>")
@@ -86,24 +94,35 @@ def item(title: str, link: str | None = None, guid: str | None = None,
 GOOGLE_NEWS_FEED = rss(
     title='"Nvidia DeepSeek" - Google News',
     extra="<generator>NFE/5.0</generator>",
-    items="".join([
-        item("Nvidia shares sink as DeepSeek rattles AI investors - Reuters",
-             link="https://news.google.com/rss/articles/CBMiAAA?oc=5", guid="CBMiAAA",
-             date="Mon, 27 Jan 2025 21:05:00 GMT",
-             description='&lt;a href="https://news.google.com/rss/articles/CBMiAAA?oc=5" target="_blank"&gt;Nvidia shares '
-                         'sink as DeepSeek rattles AI investors&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;'
-                         "Reuters&lt;/font&gt;",
-             more='<source url="https://www.reuters.com">Reuters</source>'),
-        # outlet in <source> differs from a " - " inside the headline itself: keep the headline intact
-        item("DeepSeek - the app that topped the App Store - Financial Times",
-             link="https://news.google.com/rss/articles/CBMiBBB?oc=5", guid="CBMiBBB",
-             date="Tue, 28 Jan 2025 08:00:00 GMT",
-             more='<source url="https://www.ft.com">Financial Times</source>'),
-        # no <source>: the " - Outlet" suffix is the only hint
-        item("Meta defends AI spending after DeepSeek shock - CNBC",
-             link="https://news.google.com/rss/articles/CBMiCCC?oc=5", guid="CBMiCCC",
-             date="Tue, 28 Jan 2025 15:00:00 GMT"),
-    ]),
+    items="".join(
+        [
+            item(
+                "Nvidia shares sink as DeepSeek rattles AI investors - Reuters",
+                link="https://news.google.com/rss/articles/CBMiAAA?oc=5",
+                guid="CBMiAAA",
+                date="Mon, 27 Jan 2025 21:05:00 GMT",
+                description='&lt;a href="https://news.google.com/rss/articles/CBMiAAA?oc=5" target="_blank"&gt;Nvidia shares '
+                'sink as DeepSeek rattles AI investors&lt;/a&gt;&amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;'
+                "Reuters&lt;/font&gt;",
+                more='<source url="https://www.reuters.com">Reuters</source>',
+            ),
+            # outlet in <source> differs from a " - " inside the headline itself: keep the headline intact
+            item(
+                "DeepSeek - the app that topped the App Store - Financial Times",
+                link="https://news.google.com/rss/articles/CBMiBBB?oc=5",
+                guid="CBMiBBB",
+                date="Tue, 28 Jan 2025 08:00:00 GMT",
+                more='<source url="https://www.ft.com">Financial Times</source>',
+            ),
+            # no <source>: the " - Outlet" suffix is the only hint
+            item(
+                "Meta defends AI spending after DeepSeek shock - CNBC",
+                link="https://news.google.com/rss/articles/CBMiCCC?oc=5",
+                guid="CBMiCCC",
+                date="Tue, 28 Jan 2025 15:00:00 GMT",
+            ),
+        ]
+    ),
 )
 
 
@@ -112,13 +131,16 @@ GOOGLE_NEWS_FEED = rss(
 
 def test_google_news_url_encodes_query_and_window():
     url = google_news_url("Nvidia DeepSeek", JAN27, JAN28)
-    assert url == ("https://news.google.com/rss/search?q=Nvidia%20DeepSeek%20after%3A2025-01-27%20before%3A2025-01-29"
-                   "&hl=en-US&gl=US&ceid=US%3Aen")
+    assert url == (
+        "https://news.google.com/rss/search?q=Nvidia%20DeepSeek%20after%3A2025-01-27%20before%3A2025-01-29"
+        "&hl=en-US&gl=US&ceid=US%3Aen"
+    )
 
 
 def test_google_news_url_round_trips_special_characters_and_month_ends():
-    url = google_news_url('"NVIDIA" & AI #chips', dt.date(2025, 1, 31), dt.date(2025, 1, 31),
-                          base="http://127.0.0.1:8080/")
+    url = google_news_url(
+        '"NVIDIA" & AI #chips', dt.date(2025, 1, 31), dt.date(2025, 1, 31), base="http://127.0.0.1:8080/"
+    )
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("http", "127.0.0.1:8080", "/rss/search")
     assert parts.fragment == ""  # '#' was encoded, not taken as a fragment
@@ -146,10 +168,14 @@ def test_real_google_news_item():
     assert row["publisher"] == "Internationales Magazin für Sicherheit (IMS)"
     assert row["title"] == "Microsoft (NASDAQ: MSFT) bei BidaskClub zu Strong-Buy aufgestockt » IMS"
     assert row["item_id"].startswith("CBMiX2h0dHA6Ly93d3cuaW1zLW1hZ2F6aW4uZGUv")
-    assert row["url"] == "http://www.ims-magazin.de/microsoft-nasdaq-msft-bei-bidaskclub-zu-strong-buy-aufgestockt-48972/"
+    assert (
+        row["url"] == "http://www.ims-magazin.de/microsoft-nasdaq-msft-bei-bidaskclub-zu-strong-buy-aufgestockt-48972/"
+    )
     assert row["published_at"] == pd.Timestamp("2020-07-15T07:00:00Z")
-    assert row["summary"] == ("Microsoft (NASDAQ: MSFT) bei BidaskClub zu Strong-Buy aufgestockt » IMS "
-                              "Internationales Magazin für Sicherheit (IMS)")
+    assert row["summary"] == (
+        "Microsoft (NASDAQ: MSFT) bei BidaskClub zu Strong-Buy aufgestockt » IMS "
+        "Internationales Magazin für Sicherheit (IMS)"
+    )
     assert "<" not in row["summary"] and "&nbsp;" not in row["summary"]
 
 
@@ -213,39 +239,56 @@ def test_item_id_falls_back_to_link_then_to_a_stable_hash():
     first, _ = normalise_feed("f", parse(feed), FETCHED, None)
     second, _ = normalise_feed("f", parse(feed), FETCHED + pd.Timedelta(hours=1), None)
     assert first.loc[0, "item_id"] == "https://news.test/a"
-    expected = "sha1:" + hashlib.sha1("Unlinked story\n".encode()).hexdigest()
+    expected = "sha1:" + hashlib.sha1(b"Unlinked story\n").hexdigest()
     assert first.loc[1, "item_id"] == expected == second.loc[1, "item_id"]
     assert pd.isna(first.loc[1, "url"])
 
 
 def test_script_and_style_never_reach_the_summary():
-    escaped = ("&lt;p&gt;Nvidia &lt;script&gt;document.write('pwned')&lt;/script&gt;falls"
-               "&lt;style&gt;p { color: red }&lt;/style&gt; 17%&lt;/p&gt;")
-    items, _ = normalise_feed("f", parse(rss(item("Nvidia falls", link="https://n.test/1", description=escaped))), FETCHED, None)
+    escaped = (
+        "&lt;p&gt;Nvidia &lt;script&gt;document.write('pwned')&lt;/script&gt;falls"
+        "&lt;style&gt;p { color: red }&lt;/style&gt; 17%&lt;/p&gt;"
+    )
+    items, _ = normalise_feed(
+        "f", parse(rss(item("Nvidia falls", link="https://n.test/1", description=escaped))), FETCHED, None
+    )
     assert items.loc[0, "summary"] == "Nvidia falls 17%"
     # feedparser sanitises already; our own stripping must hold without it too
-    unsanitised = feedparser.FeedParserDict(feed={}, entries=[feedparser.FeedParserDict(
-        title="<b>Alert</b>", link="https://n.test/2", published_parsed=(2025, 1, 27, 12, 0, 0, 0, 27, 0),
-        summary="<div>Before<script>steal()</script><style>.x{}</style> after &amp; &lt;done&gt;</div>")])
+    unsanitised = feedparser.FeedParserDict(
+        feed={},
+        entries=[
+            feedparser.FeedParserDict(
+                title="<b>Alert</b>",
+                link="https://n.test/2",
+                published_parsed=(2025, 1, 27, 12, 0, 0, 0, 27, 0),
+                summary="<div>Before<script>steal()</script><style>.x{}</style> after &amp; &lt;done&gt;</div>",
+            )
+        ],
+    )
     items, _ = normalise_feed("f", unsanitised, FETCHED, None)
     assert items.loc[0, "summary"] == "Before after & <done>"
     assert items.loc[0, "title"] == "Alert"
 
 
 def test_cdata_html_summary_is_plain_text():
-    description = ("<![CDATA[<p>DeepSeek&#8217;s app hit <b>No.&nbsp;1</b> on the US App Store,</p>\n\n"
-                   "<p>overtaking   ChatGPT &amp; Gemini.</p><img src='x.png'/>]]>")
-    items, _ = normalise_feed("f", parse(rss(item("DeepSeek tops charts", link="https://n.test/3", description=description))),
-                              FETCHED, None)
+    description = (
+        "<![CDATA[<p>DeepSeek&#8217;s app hit <b>No.&nbsp;1</b> on the US App Store,</p>\n\n"
+        "<p>overtaking   ChatGPT &amp; Gemini.</p><img src='x.png'/>]]>"
+    )
+    items, _ = normalise_feed(
+        "f", parse(rss(item("DeepSeek tops charts", link="https://n.test/3", description=description))), FETCHED, None
+    )
     assert items.loc[0, "summary"] == "DeepSeek’s app hit No. 1 on the US App Store, overtaking ChatGPT & Gemini."
 
 
 def test_rows_without_date_or_title_are_dropped_and_counted():
-    feed = rss(item("Dated", link="https://n.test/1")
-               + item("Undated", link="https://n.test/2", date=None)
-               + item("   ", link="https://n.test/3")
-               + item("<![CDATA[<img src='x.png'/>]]>", link="https://n.test/4")
-               + item("Dated again", link="https://n.test/1"))  # same link, no guid: same item_id
+    feed = rss(
+        item("Dated", link="https://n.test/1")
+        + item("Undated", link="https://n.test/2", date=None)
+        + item("   ", link="https://n.test/3")
+        + item("<![CDATA[<img src='x.png'/>]]>", link="https://n.test/4")
+        + item("Dated again", link="https://n.test/1")
+    )  # same link, no guid: same item_id
     items, dropped = normalise_feed("f", parse(feed), FETCHED, None)
     assert list(items["title"]) == ["Dated"]
     assert dropped == {"no date": 1, "empty title": 2, "duplicate item_id": 1}
@@ -288,14 +331,21 @@ def serve(httpserver, path: str, body: bytes | str, content_type: str = RSS_TYPE
 
 
 def test_live_reference_feeds_land(httpserver):
-    ynews = serve(httpserver, "/yahoo.xml",
-                  reference_file("publisher_rss2_example_yahoo_finance_msft_2020-08-01.xml").read_bytes())
+    ynews = serve(
+        httpserver,
+        "/yahoo.xml",
+        reference_file("publisher_rss2_example_yahoo_finance_msft_2020-08-01.xml").read_bytes(),
+    )
     ynews = FeedConfig("yahoo_msft", "rss", url=ynews.url, publisher="Yahoo Finance")
     gnews = serve(httpserver, "/gn.xml", reference_file("google_news_rss_search_example_2020-08-01.xml").read_bytes())
     result = make_source().fetch([ynews, gnews], JAN27, JAN28)
     assert isinstance(result, NewsFetchResult)
     assert result.failures == {} and result.not_modified == []
-    assert sorted(result.items["publisher"]) == ["Internationales Magazin für Sicherheit (IMS)", "Yahoo Finance", "Yahoo Finance"]
+    assert sorted(result.items["publisher"]) == [
+        "Internationales Magazin für Sicherheit (IMS)",
+        "Yahoo Finance",
+        "Yahoo Finance",
+    ]
     assert set(result.items["feed_id"]) == {"yahoo_msft", "gn_xml"}
 
 
@@ -309,8 +359,9 @@ def test_live_google_news_query_uses_the_window_and_the_configured_host(httpserv
     httpserver.expect_request("/rss/search").respond_with_handler(answer)
     feed = FeedConfig("gn_nvidia", "google_news", query="Nvidia DeepSeek")
     result = make_source(google_news_base=httpserver.url_for("/")).fetch([feed], JAN27, JAN28)
-    assert seen == [{"q": "Nvidia DeepSeek after:2025-01-27 before:2025-01-29",
-                     "hl": "en-US", "gl": "US", "ceid": "US:en"}]
+    assert seen == [
+        {"q": "Nvidia DeepSeek after:2025-01-27 before:2025-01-29", "hl": "en-US", "gl": "US", "ceid": "US:en"}
+    ]
     assert result.failures == {}
     assert sorted(result.items["publisher"]) == ["CNBC", "Financial Times", "Reuters"]
     assert "CBMiCCC" in set(result.items["item_id"])
@@ -333,8 +384,9 @@ def test_wrong_declared_encoding_is_repaired_with_a_warning(httpserver, caplog):
 
 
 def test_malformed_feed_with_entries_is_kept_with_a_warning(httpserver, caplog):
-    broken = (rss(item("Nvidia rebounds 9%", link="https://n.test/ok", guid="ok1"))
-              .replace("</channel></rss>", "<item><title>AT&T & broken</title>"))
+    broken = rss(item("Nvidia rebounds 9%", link="https://n.test/ok", guid="ok1")).replace(
+        "</channel></rss>", "<item><title>AT&T & broken</title>"
+    )
     feed = serve(httpserver, "/broken.xml", broken)
     with caplog.at_level(logging.WARNING, logger="dagster_project.sources.news"):
         result = make_source().fetch([feed], JAN27, JAN28)
@@ -353,13 +405,20 @@ def test_truncated_feed_without_entries_fails_alone(httpserver):
     assert list(result.items["item_id"]) == ["g"]
 
 
-@pytest.mark.parametrize("content_type, why", [
-    ("text/html", "NonXMLContentType"),  # bozo, no entries
-    ("application/xml", "did not return an RSS or Atom document"),  # not bozo, but no feed either
-])
+@pytest.mark.parametrize(
+    "content_type, why",
+    [
+        ("text/html", "NonXMLContentType"),  # bozo, no entries
+        ("application/xml", "did not return an RSS or Atom document"),  # not bozo, but no feed either
+    ],
+)
 def test_html_page_instead_of_a_feed_fails(httpserver, content_type, why):
-    page = serve(httpserver, "/consent", "<html><body>Our systems detected unusual traffic</body></html>",
-                 content_type=content_type)
+    page = serve(
+        httpserver,
+        "/consent",
+        "<html><body>Our systems detected unusual traffic</body></html>",
+        content_type=content_type,
+    )
     result = make_source().fetch([page], JAN27, JAN28)
     assert why in result.failures["consent"] and page.url in result.failures["consent"]
     assert result.items.empty and list(result.items.columns) == NEWS_COLUMNS
@@ -385,23 +444,40 @@ def test_http_error_fails_that_feed_and_names_the_url(httpserver):
 
 
 def test_items_are_deduplicated_across_feeds(httpserver):
-    a = serve(httpserver, "/a.xml", rss(item("Nvidia falls", link="https://n.test/1", guid="same-guid")
-                                        + item("DeepSeek tops the App Store", link="https://n.test/2", guid="a-2")))
-    b = serve(httpserver, "/b.xml", rss(item("Nvidia falls (copy)", link="https://n.test/other", guid="same-guid")
-                                        + item("DeepSeek #1 (syndicated)", link="https://n.test/2", guid="b-2")
-                                        + item("Only in b", link="https://n.test/3", guid="b-3")))
+    a = serve(
+        httpserver,
+        "/a.xml",
+        rss(
+            item("Nvidia falls", link="https://n.test/1", guid="same-guid")
+            + item("DeepSeek tops the App Store", link="https://n.test/2", guid="a-2")
+        ),
+    )
+    b = serve(
+        httpserver,
+        "/b.xml",
+        rss(
+            item("Nvidia falls (copy)", link="https://n.test/other", guid="same-guid")
+            + item("DeepSeek #1 (syndicated)", link="https://n.test/2", guid="b-2")
+            + item("Only in b", link="https://n.test/3", guid="b-3")
+        ),
+    )
     result = make_source().fetch([a, b], JAN27, JAN28)
     assert list(zip(result.items["feed_id"], result.items["item_id"])) == [
-        ("a_xml", "same-guid"), ("a_xml", "a-2"), ("b_xml", "b-3")]
+        ("a_xml", "same-guid"),
+        ("a_xml", "a-2"),
+        ("b_xml", "b-3"),
+    ]
 
 
 def test_conditional_get_uses_stored_validators_and_304_is_not_a_failure(httpserver, tmp_path):
     stamp = "Mon, 27 Jan 2025 22:00:00 GMT"
     body = rss(item("Nvidia falls 17%", link="https://n.test/1", guid="n1"))
     httpserver.expect_ordered_request("/cond.xml").respond_with_data(
-        body, content_type=RSS_TYPE, headers={"ETag": 'W/"v1"', "Last-Modified": stamp})
+        body, content_type=RSS_TYPE, headers={"ETag": 'W/"v1"', "Last-Modified": stamp}
+    )
     httpserver.expect_ordered_request(
-        "/cond.xml", headers={"If-None-Match": 'W/"v1"', "If-Modified-Since": stamp}).respond_with_data("", status=304)
+        "/cond.xml", headers={"If-None-Match": 'W/"v1"', "If-Modified-Since": stamp}
+    ).respond_with_data("", status=304)
     feed = FeedConfig("cond", "rss", url=httpserver.url_for("/cond.xml"))
 
     first = make_source(tmp_path).fetch([feed], JAN27, JAN28)
@@ -422,8 +498,9 @@ def test_failed_feeds_do_not_update_the_state(httpserver, tmp_path):
     bad_url = httpserver.url_for("/bad.xml")
     store.set(bad_url, '"old"', None)
     store.save()
-    httpserver.expect_request("/bad.xml").respond_with_data("<html>not a feed</html>", content_type="text/html",
-                                                            headers={"ETag": '"new"'})
+    httpserver.expect_request("/bad.xml").respond_with_data(
+        "<html>not a feed</html>", content_type="text/html", headers={"ETag": '"new"'}
+    )
     result = make_source(tmp_path).fetch([FeedConfig("bad", "rss", url=bad_url)], JAN27, JAN28)
     assert "bad" in result.failures
     assert FeedStateStore(tmp_path / "feed_state.json").get(bad_url) == ('"old"', None)
@@ -454,7 +531,10 @@ def test_case_study_filters_by_utc_date(bundle):
     assert len(monday) >= 2
     assert set(monday["published_at"].dt.date) == {JAN27}
     assert source.fetch([], dt.date(2025, 3, 1), dt.date(2025, 3, 31)).items.empty
-    assert len(bundle) == 13 and bundle["published_at"].dt.date.between(JAN27 - dt.timedelta(days=3), dt.date(2025, 1, 31)).all()
+    assert (
+        len(bundle) == 13
+        and bundle["published_at"].dt.date.between(JAN27 - dt.timedelta(days=3), dt.date(2025, 1, 31)).all()
+    )
     assert_news_schema(bundle)
     assert bundle["item_id"].is_unique and (bundle["item_id"] == bundle["url"]).all()
 

@@ -42,8 +42,9 @@ def test_two_tickers_four_sessions(make_session, sleeps):
     nvda = rows[rows["ticker"] == "NVDA"].set_index("trade_date").sort_index()
     assert nvda.loc[dt.date(2025, 1, 27), "close"] == pytest.approx(118.42)
     assert nvda.loc[dt.date(2025, 1, 24), "close"] == pytest.approx(142.62)  # previous close
-    assert nvda.loc[dt.date(2025, 1, 27), "close"] / nvda.loc[dt.date(2025, 1, 24), "close"] - 1 \
-        == pytest.approx(-0.1697, abs=5e-5)
+    assert nvda.loc[dt.date(2025, 1, 27), "close"] / nvda.loc[dt.date(2025, 1, 24), "close"] - 1 == pytest.approx(
+        -0.1697, abs=5e-5
+    )
     assert nvda.loc[dt.date(2025, 1, 27), "volume"] == 818830900
     assert nvda.loc[dt.date(2025, 1, 27), "adj_close"] == pytest.approx(118.38)
     avgo = rows[rows["ticker"] == "AVGO"].set_index("trade_date")
@@ -55,8 +56,8 @@ def test_two_tickers_four_sessions(make_session, sleeps):
         assert _statuses(session, symbol) == [("tz", 200), ("history", 200)]
     history = session.calls("chart", "NVDA", purpose="history")[0]
     # the window asked for: [start 00:00 New York, end + 1 day 00:00 New York)
-    assert int(history.params["period1"]) == int(dt.datetime(2025, 1, 23, 5, tzinfo=dt.timezone.utc).timestamp())
-    assert int(history.params["period2"]) == int(dt.datetime(2025, 1, 29, 5, tzinfo=dt.timezone.utc).timestamp())
+    assert int(history.params["period1"]) == int(dt.datetime(2025, 1, 23, 5, tzinfo=dt.UTC).timestamp())
+    assert int(history.params["period2"]) == int(dt.datetime(2025, 1, 29, 5, tzinfo=dt.UTC).timestamp())
     assert history.params["interval"] == "1d"
     assert history.params["crumb"] == session.crumb
     assert history.timeout == 7.5  # our timeout reaches the bars request
@@ -183,10 +184,15 @@ def test_one_transient_and_one_permanent_failure_is_not_transient(make_session, 
 def test_split_and_dividend_events_do_not_touch_close(make_session, sleeps):
     # Illustrative bars around a 10:1 split, already split-adjusted as Yahoo serves them; with
     # auto_adjust=False yfinance must pass Close through and only add event columns we drop.
-    bars = {"NVDA": {"2024-06-07": (119.77, 121.69, 119.04, 120.89, 120.86, 412_385_000),
-                     "2024-06-10": (120.37, 123.10, 117.01, 121.79, 121.76, 314_162_700)}}
-    session = make_session(bars=bars, splits={"NVDA": {"2024-06-10": (10, 1)}},
-                           dividends={"NVDA": {"2024-06-07": 0.01}})
+    bars = {
+        "NVDA": {
+            "2024-06-07": (119.77, 121.69, 119.04, 120.89, 120.86, 412_385_000),
+            "2024-06-10": (120.37, 123.10, 117.01, 121.79, 121.76, 314_162_700),
+        }
+    }
+    session = make_session(
+        bars=bars, splits={"NVDA": {"2024-06-10": (10, 1)}}, dividends={"NVDA": {"2024-06-07": 0.01}}
+    )
 
     rows = _source(session, sleeps).fetch(["NVDA"], dt.date(2024, 6, 7), dt.date(2024, 6, 10))
 
@@ -225,16 +231,28 @@ def test_failure_in_second_chunk_names_only_its_ticker(make_session, sleeps):
     assert len(sleeps) == 1
 
 
-@pytest.mark.parametrize(("cause", "transient"), [
-    ("['AVGO']: YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", True),
-    ("['AVGO']: ReadTimeout(\"HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Read timed out.\")", True),
-    ("['AVGO']: HTTPError('503 Server Error: Service Unavailable for url: https://query2.finance.yahoo.com/')", True),
-    ("['XXXX']: YFTzMissingError('possibly delisted; no timezone found')", False),
-    ("['XXXX']: HTTPError('404 Client Error: Not Found for url: https://query2.finance.yahoo.com/v10/finance/quoteSummary/XXXX')", False),
-    # a status code inside a number or a crumb is not a status code
-    ("['NVDA']: possibly delisted; no price data found (period1=1737500400 period2=1738126800)", False),
-    ("no rows returned (crumb=Ab500xY)", False),
-])
+@pytest.mark.parametrize(
+    ("cause", "transient"),
+    [
+        ("['AVGO']: YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", True),
+        (
+            "['AVGO']: ReadTimeout(\"HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Read timed out.\")",
+            True,
+        ),
+        (
+            "['AVGO']: HTTPError('503 Server Error: Service Unavailable for url: https://query2.finance.yahoo.com/')",
+            True,
+        ),
+        ("['XXXX']: YFTzMissingError('possibly delisted; no timezone found')", False),
+        (
+            "['XXXX']: HTTPError('404 Client Error: Not Found for url: https://query2.finance.yahoo.com/v10/finance/quoteSummary/XXXX')",
+            False,
+        ),
+        # a status code inside a number or a crumb is not a status code
+        ("['NVDA']: possibly delisted; no price data found (period1=1737500400 period2=1738126800)", False),
+        ("no rows returned (crumb=Ab500xY)", False),
+    ],
+)
 def test_transient_causes(cause, transient):
     from dagster_project.sources.prices import looks_transient
 

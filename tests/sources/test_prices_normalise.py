@@ -63,7 +63,9 @@ def test_two_tickers_and_a_failed_one_become_long_rows():
     assert "XXXX" not in set(rows["ticker"])
     # ordered by (trade_date, ticker)
     assert list(zip(rows["trade_date"], rows["ticker"]))[:3] == [
-        (dt.date(2025, 1, 23), "AVGO"), (dt.date(2025, 1, 23), "NVDA"), (dt.date(2025, 1, 24), "AVGO"),
+        (dt.date(2025, 1, 23), "AVGO"),
+        (dt.date(2025, 1, 23), "NVDA"),
+        (dt.date(2025, 1, 24), "AVGO"),
     ]
 
     nvda = rows[rows["ticker"] == "NVDA"].set_index("trade_date")
@@ -95,8 +97,9 @@ def test_lowercase_and_padded_ticker_labels_are_normalised():
     rows = normalise_download(yf_download_frame({" nvda ": NVDA_BARS, "avgo": AVGO_BARS}), FETCHED_AT)
 
     assert sorted(set(rows["ticker"])) == ["AVGO", "NVDA"]
-    assert rows.loc[(rows["ticker"] == "NVDA") & (rows["trade_date"] == dt.date(2025, 1, 27)), "close"].item() \
-        == pytest.approx(118.42)
+    assert rows.loc[
+        (rows["ticker"] == "NVDA") & (rows["trade_date"] == dt.date(2025, 1, 27)), "close"
+    ].item() == pytest.approx(118.42)
 
 
 def test_a_missing_session_for_one_ticker_drops_only_that_row():
@@ -143,8 +146,16 @@ def test_hand_built_frame_matches_real_download(make_session):
     import yfinance as yf
 
     real = yf.download(
-        ["NVDA", "AVGO", "XXXX"], start="2025-01-23", end="2025-01-29", auto_adjust=False, actions=True,
-        progress=False, threads=False, group_by="column", multi_level_index=True, session=make_session(),
+        ["NVDA", "AVGO", "XXXX"],
+        start="2025-01-23",
+        end="2025-01-29",
+        auto_adjust=False,
+        actions=True,
+        progress=False,
+        threads=False,
+        group_by="column",
+        multi_level_index=True,
+        session=make_session(),
     )
     built = yf_download_frame({"AVGO": AVGO_BARS, "NVDA": NVDA_BARS, "XXXX": None})
 
@@ -154,6 +165,4 @@ def test_hand_built_frame_matches_real_download(make_session):
     assert real.index.tz is None
     assert list(real.index.date) == list(built.index.date)
     assert real.dtypes.to_dict() == built.dtypes.to_dict()
-    pd.testing.assert_frame_equal(
-        normalise_download(real, FETCHED_AT), normalise_download(built, FETCHED_AT)
-    )
+    pd.testing.assert_frame_equal(normalise_download(real, FETCHED_AT), normalise_download(built, FETCHED_AT))

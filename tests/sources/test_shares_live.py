@@ -37,15 +37,17 @@ ARM_BAR = {"2025-01-27": (150.0, 151.0, 140.0, 145.0, 145.0, 10_000_000)}
 
 
 def _now_minus(days: int) -> str:
-    return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).replace(tzinfo=None).isoformat()
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).replace(tzinfo=None).isoformat()
 
 
 @pytest.fixture
 def shares_session(make_session):
     def make(**kwargs):
-        bars = {"NVDA": {"2025-01-27": (124.80, 128.40, 116.70, 118.42, 118.38, 818830900)},
-                "AVGO": {"2025-01-27": (213.40, 218.43, 196.23, 202.13, 199.90, 90569400)},
-                "ARM": ARM_BAR}
+        bars = {
+            "NVDA": {"2025-01-27": (124.80, 128.40, 116.70, 118.42, 118.38, 818830900)},
+            "AVGO": {"2025-01-27": (213.40, 218.43, 196.23, 202.13, 199.90, 90569400)},
+            "ARM": ARM_BAR,
+        }
         # ARM: nothing in the requested window, one recent count (what fast_info reads).
         shares = {"NVDA": NVDA_SHARES, "ARM": [(_now_minus(40), 1_057_000_000)]}
         return make_session(bars=bars, shares=shares, **kwargs)
@@ -78,8 +80,9 @@ def test_share_history_one_row_per_date(shares_session, sleeps):
     assert request.params["symbol"] == "NVDA"
     # [START 00:00 New York, END + 1 day 00:00 New York]
     assert int(request.params["period1"]) == int(
-        dt.datetime(2024, 11, 1, NY_MIDNIGHT_UTC_HOUR, tzinfo=dt.timezone.utc).timestamp())
-    assert int(request.params["period2"]) == int(dt.datetime(2025, 2, 1, 5, tzinfo=dt.timezone.utc).timestamp())
+        dt.datetime(2024, 11, 1, NY_MIDNIGHT_UTC_HOUR, tzinfo=dt.UTC).timestamp()
+    )
+    assert int(request.params["period2"]) == int(dt.datetime(2025, 2, 1, 5, tzinfo=dt.UTC).timestamp())
 
 
 def test_yfinance_index_is_shifted_but_keeps_the_date(shares_session):
@@ -99,7 +102,7 @@ def test_yfinance_index_is_shifted_but_keeps_the_date(shares_session):
 
 def test_empty_window_falls_back_to_fast_info(shares_session, sleeps):
     session = shares_session()
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
 
     rows = _source(session, sleeps).fetch(["ARM"], START, END)
 
@@ -109,7 +112,7 @@ def test_empty_window_falls_back_to_fast_info(shares_session, sleeps):
     assert row["ticker"] == "ARM"
     assert row["shares"] == 1_057_000_000
     assert row["measure"] == "yahoo_fast_info"
-    assert row["as_of_date"] in {before.date(), dt.datetime.now(dt.timezone.utc).date()}  # dated when fetched
+    assert row["as_of_date"] in {before.date(), dt.datetime.now(dt.UTC).date()}  # dated when fetched
     assert sleeps == []
     # fast_info['shares'] is the same endpoint again, over the 548 days before now.
     window, recent = session.calls("timeseries", "ARM")

@@ -44,8 +44,14 @@ from requests.structures import CaseInsensitiveDict
 NEW_YORK = ZoneInfo("America/New_York")
 CRUMB = "Xq0fake.Crumb7"
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
-REASONS = {200: "OK", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def _as_epoch(value) -> int:
         value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return int(value.timestamp())
     raise TypeError(f"not an instant: {value!r}")
 
@@ -107,12 +113,19 @@ class FakeYahooSession(requests.Session):
     shares:    {"NVDA": [("2024-11-15T00:00:00", 24490000000), ...]}  (UTC instant or epoch, count)
     """
 
-    def __init__(self, bars=None, splits=None, dividends=None, shares=None,
-                 chart_failures=None, timeseries_failures=None, crumb: str = CRUMB):
+    def __init__(
+        self,
+        bars=None,
+        splits=None,
+        dividends=None,
+        shares=None,
+        chart_failures=None,
+        timeseries_failures=None,
+        crumb: str = CRUMB,
+    ):
         super().__init__()
         self.bars = {
-            sym.upper(): {_as_date(d): Bar(*row) for d, row in rows.items()}
-            for sym, rows in (bars or {}).items()
+            sym.upper(): {_as_date(d): Bar(*row) for d, row in rows.items()} for sym, rows in (bars or {}).items()
         }
         self.splits = {s.upper(): {_as_date(d): r for d, r in v.items()} for s, v in (splits or {}).items()}
         self.dividends = {s.upper(): {_as_date(d): a for d, a in v.items()} for s, v in (dividends or {}).items()}
@@ -127,9 +140,11 @@ class FakeYahooSession(requests.Session):
 
     # -- what tests assert on -------------------------------------------------------------
     def calls(self, kind: str, symbol: str | None = None, purpose: str | None = None) -> list[Served]:
-        return [s for s in self.served
-                if s.kind == kind and (symbol is None or s.symbol == symbol)
-                and (purpose is None or s.purpose == purpose)]
+        return [
+            s
+            for s in self.served
+            if s.kind == kind and (symbol is None or s.symbol == symbol) and (purpose is None or s.purpose == purpose)
+        ]
 
     # -- routing ---------------------------------------------------------------------------
     def _route(self, request: requests.PreparedRequest, timeout) -> tuple[int, str, bytes]:
@@ -137,16 +152,52 @@ class FakeYahooSession(requests.Session):
         host, path = parts.hostname or "", parts.path
         params = dict(parse_qsl(parts.query))
         if host == "fc.yahoo.com":
-            self.cookies.set("A3", "d=AQABBFakeCookie&S=AQAAAFake", domain=".yahoo.com", path="/",
-                             expires=int(time.time()) + 365 * 86400, secure=True)
-            return self._record(request, host, path, params, 404, "cookie", None, timeout,
-                                b"<html><body>404 Not Found</body></html>", "text/html")
+            self.cookies.set(
+                "A3",
+                "d=AQABBFakeCookie&S=AQAAAFake",
+                domain=".yahoo.com",
+                path="/",
+                expires=int(time.time()) + 365 * 86400,
+                secure=True,
+            )
+            return self._record(
+                request,
+                host,
+                path,
+                params,
+                404,
+                "cookie",
+                None,
+                timeout,
+                b"<html><body>404 Not Found</body></html>",
+                "text/html",
+            )
         if host.endswith("finance.yahoo.com") and path == "/v1/test/getcrumb":
-            return self._record(request, host, path, params, 200, "crumb", None, timeout,
-                                self.crumb.encode(), "text/plain;charset=utf-8")
+            return self._record(
+                request,
+                host,
+                path,
+                params,
+                200,
+                "crumb",
+                None,
+                timeout,
+                self.crumb.encode(),
+                "text/plain;charset=utf-8",
+            )
         if host.endswith("yahoo.com") and ("consent" in host or "guce" in host):
-            return self._record(request, host, path, params, 200, "consent", None, timeout,
-                                b"<html><body><form></form></body></html>", "text/html")
+            return self._record(
+                request,
+                host,
+                path,
+                params,
+                200,
+                "consent",
+                None,
+                timeout,
+                b"<html><body><form></form></body></html>",
+                "text/html",
+            )
         if path.startswith("/v8/finance/chart/"):
             symbol = path.rsplit("/", 1)[1].upper()
             self._maybe_time_out(self.chart_failures, request, host, path, params, "chart", symbol, timeout)
@@ -159,12 +210,27 @@ class FakeYahooSession(requests.Session):
             return self._record(request, host, path, params, status, "timeseries", symbol, timeout, *payload)
         if path.startswith("/v10/finance/quoteSummary/") or path.startswith("/v7/finance/quote"):
             symbol = path.rsplit("/", 1)[1].upper() if "quoteSummary" in path else params.get("symbols")
-            body = {"quoteSummary": {"result": None, "error": {
-                "code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}}}
-            return self._record(request, host, path, params, 404, "quote", symbol, timeout,
-                                json.dumps(body).encode(), "application/json;charset=utf-8")
-        return self._record(request, host, path, params, 404, "other", None, timeout,
-                            b"not served by FakeYahooSession", "text/plain")
+            body = {
+                "quoteSummary": {
+                    "result": None,
+                    "error": {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"},
+                }
+            }
+            return self._record(
+                request,
+                host,
+                path,
+                params,
+                404,
+                "quote",
+                symbol,
+                timeout,
+                json.dumps(body).encode(),
+                "application/json;charset=utf-8",
+            )
+        return self._record(
+            request, host, path, params, 404, "other", None, timeout, b"not served by FakeYahooSession", "text/plain"
+        )
 
     def _record(self, request, host, path, params, status, kind, symbol, timeout, body, ctype):
         self.served.append(Served(request.method, host, path, params, status, kind, symbol, timeout))
@@ -186,8 +252,12 @@ class FakeYahooSession(requests.Session):
             return None
         if status == 429:
             return status, (b"Too Many Requests\r\n", "text/html;charset=utf-8")
-        body = {"finance": {"result": None, "error": {"code": REASONS.get(status, "Error"),
-                                                      "description": f"HTTP {status}"}}}
+        body = {
+            "finance": {
+                "result": None,
+                "error": {"code": REASONS.get(status, "Error"), "description": f"HTTP {status}"},
+            }
+        }
         return status, (json.dumps(body).encode(), "application/json;charset=utf-8")
 
     # -- /v8/finance/chart ------------------------------------------------------------------
@@ -196,8 +266,12 @@ class FakeYahooSession(requests.Session):
         if failure:
             return failure
         if symbol not in self.bars:
-            body = {"chart": {"result": None, "error": {
-                "code": "Not Found", "description": "No data found, symbol may be delisted"}}}
+            body = {
+                "chart": {
+                    "result": None,
+                    "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"},
+                }
+            }
             return 404, (json.dumps(body).encode(), "application/json;charset=utf-8")
         days = sorted(self.bars[symbol])
         if "period1" in params:
@@ -210,11 +284,15 @@ class FakeYahooSession(requests.Session):
             bars = [self.bars[symbol][d] for d in days]
             result["timestamp"] = [open_instant(d) for d in days]
             result["indicators"] = {
-                "quote": [{
-                    "open": [b.open for b in bars], "high": [b.high for b in bars],
-                    "low": [b.low for b in bars], "close": [b.close for b in bars],
-                    "volume": [b.volume for b in bars],
-                }],
+                "quote": [
+                    {
+                        "open": [b.open for b in bars],
+                        "high": [b.high for b in bars],
+                        "low": [b.low for b in bars],
+                        "close": [b.close for b in bars],
+                        "volume": [b.volume for b in bars],
+                    }
+                ],
                 "adjclose": [{"adjclose": [b.adj_close for b in bars]}],
             }
             events = {}
@@ -222,39 +300,62 @@ class FakeYahooSession(requests.Session):
             splits = {d: r for d, r in self.splits.get(symbol, {}).items() if lo_d <= d <= hi_d}
             if splits:
                 events["splits"] = {
-                    str(open_instant(d)): {"date": open_instant(d), "numerator": n, "denominator": m,
-                                           "splitRatio": f"{n}:{m}"}
+                    str(open_instant(d)): {
+                        "date": open_instant(d),
+                        "numerator": n,
+                        "denominator": m,
+                        "splitRatio": f"{n}:{m}",
+                    }
                     for d, (n, m) in splits.items()
                 }
             divs = {d: a for d, a in self.dividends.get(symbol, {}).items() if lo_d <= d <= hi_d}
             if divs:
-                events["dividends"] = {str(open_instant(d)): {"amount": a, "date": open_instant(d)}
-                                       for d, a in divs.items()}
+                events["dividends"] = {
+                    str(open_instant(d)): {"amount": a, "date": open_instant(d)} for d, a in divs.items()
+                }
             if events:
                 result["events"] = events
         else:  # a known symbol with no session in the window
             result["indicators"] = {"quote": [{}], "adjclose": [{}]}
-        return 200, (json.dumps({"chart": {"result": [result], "error": None}}).encode(),
-                     "application/json;charset=utf-8")
+        return 200, (
+            json.dumps({"chart": {"result": [result], "error": None}}).encode(),
+            "application/json;charset=utf-8",
+        )
 
     def _meta(self, symbol: str, days: list[dt.date], params: dict) -> dict:
         last = days[-1] if days else max(self.bars[symbol])
         bar = self.bars[symbol][last]
 
         def period(start_h, start_m, end_h, end_m):
-            return {"timezone": "EST", "gmtoffset": -18000,
-                    "start": int(dt.datetime.combine(last, dt.time(start_h, start_m), tzinfo=NEW_YORK).timestamp()),
-                    "end": int(dt.datetime.combine(last, dt.time(end_h, end_m), tzinfo=NEW_YORK).timestamp())}
+            return {
+                "timezone": "EST",
+                "gmtoffset": -18000,
+                "start": int(dt.datetime.combine(last, dt.time(start_h, start_m), tzinfo=NEW_YORK).timestamp()),
+                "end": int(dt.datetime.combine(last, dt.time(end_h, end_m), tzinfo=NEW_YORK).timestamp()),
+            }
 
         return {
-            "currency": "USD", "symbol": symbol, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
-            "instrumentType": "EQUITY", "firstTradeDate": 917015400, "regularMarketTime": open_instant(last) + 23400,
-            "hasPrePostMarketData": True, "gmtoffset": -18000, "timezone": "EST",
-            "exchangeTimezoneName": "America/New_York", "regularMarketPrice": bar.close,
-            "chartPreviousClose": bar.close, "priceHint": 2,
-            "currentTradingPeriod": {"pre": period(4, 0, 9, 30), "regular": period(9, 30, 16, 0),
-                                     "post": period(16, 0, 20, 0)},
-            "dataGranularity": params.get("interval", "1d"), "range": params.get("range", ""),
+            "currency": "USD",
+            "symbol": symbol,
+            "exchangeName": "NMS",
+            "fullExchangeName": "NasdaqGS",
+            "instrumentType": "EQUITY",
+            "firstTradeDate": 917015400,
+            "regularMarketTime": open_instant(last) + 23400,
+            "hasPrePostMarketData": True,
+            "gmtoffset": -18000,
+            "timezone": "EST",
+            "exchangeTimezoneName": "America/New_York",
+            "regularMarketPrice": bar.close,
+            "chartPreviousClose": bar.close,
+            "priceHint": 2,
+            "currentTradingPeriod": {
+                "pre": period(4, 0, 9, 30),
+                "regular": period(9, 30, 16, 0),
+                "post": period(16, 0, 20, 0),
+            },
+            "dataGranularity": params.get("interval", "1d"),
+            "range": params.get("range", ""),
             "validRanges": VALID_RANGES,
         }
 
@@ -266,12 +367,19 @@ class FakeYahooSession(requests.Session):
         lo, hi = int(params.get("period1", 0)), int(params.get("period2", 2**31))
         points = [(t, n) for t, n in self.shares.get(symbol, []) if lo <= t <= hi]
         if points:
-            result = [{"meta": {"symbol": [symbol], "type": ["shares_out"]},
-                       "timestamp": [t for t, _ in points], "shares_out": [n for _, n in points]}]
+            result = [
+                {
+                    "meta": {"symbol": [symbol], "type": ["shares_out"]},
+                    "timestamp": [t for t, _ in points],
+                    "shares_out": [n for _, n in points],
+                }
+            ]
         else:  # what Yahoo sends for a symbol without share-count history (yfinance PR #2898)
             result = []
-        return 200, (json.dumps({"timeseries": {"result": result, "error": None}}).encode(),
-                     "application/json;charset=utf-8")
+        return 200, (
+            json.dumps({"timeseries": {"result": result, "error": None}}).encode(),
+            "application/json;charset=utf-8",
+        )
 
 
 class _FakeYahooAdapter(BaseAdapter):

@@ -1,2 +1,7 @@
-select ticker, company_name, theme, theme_description, is_benchmark
+select
+    ticker,
+    company_name,
+    theme,
+    theme_description,
+    is_benchmark
 from {{ ref('stg_companies') }}

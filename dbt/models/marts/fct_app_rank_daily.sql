@@ -20,7 +20,11 @@ chart_days as (
         chart,
         snapshot_date,
         lag(snapshot_date) over (partition by country, chart order by snapshot_date) as prev_snapshot_date
-    from (select distinct country, chart, snapshot_date from best)
+    from (select distinct
+        country,
+        chart,
+        snapshot_date
+    from best) as snapshot_days
 )
 
 select
@@ -37,5 +41,6 @@ select
 from best as b
 inner join chart_days as d using (country, chart, snapshot_date)
 left join best as p
-    on p.country = b.country and p.chart = b.chart and p.app_id = b.app_id
-    and p.snapshot_date = d.prev_snapshot_date
+    on
+        b.country = p.country and b.chart = p.chart and b.app_id = p.app_id
+        and d.prev_snapshot_date = p.snapshot_date

@@ -143,7 +143,13 @@ prices as (
 ),
 {% else %}
 prices as (
-    select ticker, trade_date, close, adj_close, price_basis from {{ ref('stg_prices') }}
+    select
+        ticker,
+        trade_date,
+        close,
+        adj_close,
+        price_basis
+    from {{ ref('stg_prices') }}
 ),
 {% endif %}
 

@@ -9,10 +9,12 @@ with price_moves as (
         'price_move' as event_type,
         ticker as entity,
         ticker || ' ' || case when pct_change < 0 then '−' else '+' end
-            || printf('%.2f', abs(pct_change) * 100) || '%'
-            -- the value the move made or destroyed, never a share-count switch
-            || coalesce(', ' || case when value_change_usd < 0 then '−' else '+' end
-                || '$' || printf('%.1f', abs(value_change_usd) / 1e9) || 'B', '') as title,
+        || printf('%.2f', abs(pct_change) * 100) || '%'
+        -- the value the move made or destroyed, never a share-count switch
+        || coalesce(
+            ', ' || case when value_change_usd < 0 then '−' else '+' end
+            || '$' || printf('%.1f', abs(value_change_usd) / 1e9) || 'B', ''
+        ) as title,
         pct_change as magnitude,
         cast(null as varchar) as url,
         'fct_market_moves' as source
@@ -35,12 +37,12 @@ news as (
 
 app_ranks as (
     select
-        md5(concat_ws('|', 'app_rank', milestone_id)) as event_id,
-        snapshot_date as event_date,
+        md5(concat_ws('|', 'app_rank', m.milestone_id)) as event_id,
+        m.snapshot_date as event_date,
         cast(null as timestamptz) as event_at,
         'app_rank' as event_type,
         a.display_name as entity,
-        a.display_name || ' ' || case milestone
+        a.display_name || ' ' || case m.milestone
             when 'reached_1' then 'reached #1'
             when 'entered_top10' then 'entered the top 10 at #' || m.rank
             when 'left_top10' then 'left the top 10' || coalesce(' (#' || m.rank || ')', '')
@@ -48,8 +50,8 @@ app_ranks as (
             when 'first_top100' then 'first seen in the top 100 at #' || m.rank
             when 'biggest_climb' then 'had its biggest climb, to #' || m.rank
         end
-            || ' on ' || upper(country) || ' ' || chart
-            || coalesce(' (from #' || prev_rank || ')', '') as title,
+        || ' on ' || upper(m.country) || ' ' || m.chart
+        || coalesce(' (from #' || m.prev_rank || ')', '') as title,
         cast(m.rank as double) as magnitude,
         cast(null as varchar) as url,
         'app_store' as source
@@ -57,15 +59,17 @@ app_ranks as (
     inner join {{ ref('dim_app') }} as a using (app_id)
     -- every app that reaches #1 is news; other milestones only for the apps analysts follow,
     -- and not when they only restate a #1 of the same day
-    where m.milestone = 'reached_1'
-       or (a.is_highlighted and not (
+    where
+        m.milestone = 'reached_1'
+        or (a.is_highlighted and not (
             m.milestone in ('entered_top10', 'biggest_climb')
             and exists (
                 select 1 from {{ ref('fct_app_rank_milestones') }} as r
-                where r.milestone = 'reached_1' and r.app_id = m.app_id and r.country = m.country
-                  and r.chart = m.chart and r.snapshot_date = m.snapshot_date
+                where
+                    r.milestone = 'reached_1' and r.app_id = m.app_id and r.country = m.country
+                    and r.chart = m.chart and r.snapshot_date = m.snapshot_date
             )
-       ))
+        ))
 ),
 
 curated as (
@@ -83,6 +87,9 @@ curated as (
 )
 
 select * from price_moves
-union all select * from news
-union all select * from app_ranks
-union all select * from curated
+union all
+select * from news
+union all
+select * from app_ranks
+union all
+select * from curated

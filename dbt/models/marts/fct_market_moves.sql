@@ -26,8 +26,9 @@ select
     end as reason,
     value_change_usd
 from returns
-where pct_change is not null
-  and (
-    abs(pct_change) >= 0.10
-    or (trailing_returns >= 20 and abs(pct_change) >= 3 * trailing_60d_std)
-  )
+where
+    pct_change is not null
+    and (
+        abs(pct_change) >= 0.10
+        or (trailing_returns >= 20 and abs(pct_change) >= 3 * trailing_60d_std)
+    )

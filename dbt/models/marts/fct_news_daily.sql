@@ -10,16 +10,22 @@ entities as (
 ),
 
 counts as (
-    select entity, published_date as news_date, count(*) as article_count
+    select
+        entity,
+        published_date as news_date,
+        count(*) as article_count
     from {{ ref('fct_news_mentions') }}
     group by all
 ),
 
 spine as (
-    select e.entity, d.news_date, coalesce(c.article_count, 0) as article_count
+    select
+        e.entity,
+        d.news_date,
+        coalesce(c.article_count, 0) as article_count
     from entities as e
     cross join days as d
-    left join counts as c on c.entity = e.entity and c.news_date = d.news_date
+    left join counts as c on e.entity = c.entity and d.news_date = c.news_date
 ),
 
 scored as (

@@ -5,7 +5,9 @@
 -- whose first share count becomes known (or that has none, like ARM and MRVL in the case study)
 -- would otherwise show up as a jump or a drop of the theme's value that no price ever made.
 with members as (
-    select ticker, theme
+    select
+        ticker,
+        theme
     from {{ ref('dim_company') }}
     where not is_benchmark
 ),

@@ -10,4 +10,4 @@ select
     summary,
     cast(fetched_at as timestamptz) as fetched_at
 from {{ source('lake', 'news_items') }}
-qualify row_number() over (partition by item_id order by fetched_at desc, feed_id) = 1
+qualify row_number() over (partition by item_id order by fetched_at desc, feed_id asc) = 1
