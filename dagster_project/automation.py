@@ -26,6 +26,7 @@ from dagster import (
     sensor,
 )
 
+from dagster_project.lib.run_tags import partition_label
 from dagster_project.run_workers import reclaim_slots_of_dead_runs
 from dagster_project.trading_calendar import is_session
 
@@ -129,11 +130,7 @@ def _step_failure_reason(event) -> str:
 )
 def alert_on_run_failure(context: RunFailureSensorContext):
     run = context.dagster_run
-    partition = run.tags.get("dagster/partition") or (
-        f"{run.tags['dagster/asset_partition_range_start']}..{run.tags['dagster/asset_partition_range_end']}"
-        if "dagster/asset_partition_range_start" in run.tags
-        else None
-    )
+    partition = partition_label(run.tags)
     reasons = [_step_failure_reason(e) for e in context.get_step_failure_events()] or [
         context.failure_event.message or "run failed"
     ]

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from html import escape
 
+from dagster_project.lib.formatting import axis_billions
+
 TOTAL = "total"
 LINE_COLOURS = ("#1d3557", "#e76f51", "#7b2cbf", "#2a6f97", "#8d6e63")
 EVENT_COLOURS = {"price_move": "#495057", "news": "#2a9d8f", "app_rank": "#e9a800", "curated": "#c9184a"}
@@ -36,15 +38,6 @@ def _nice_step(span: float, target_ticks: int = 8) -> float:
     raw = span / max(target_ticks, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-
-
-def _money_bn(value: float) -> str:
-    """-8.0e11 -> '−$800B' (typographic minus), 0 -> '$0'."""
-    bn = value / 1e9
-    if abs(bn) < 1e-9:
-        return "$0"
-    text = f"{abs(bn):,.0f}" if abs(bn) >= 10 else f"{abs(bn):,.1f}".rstrip("0").rstrip(".")
-    return ("−" if bn < 0 else "+") + f"${text}B"
 
 
 def market_cap_change_svg(
@@ -124,7 +117,7 @@ def market_cap_change_svg(
         colour = "#495057" if abs(tick) < step / 2 else "#dee2e6"
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}"/>')
         out.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{escape(_money_bn(tick))}</text>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{escape(axis_billions(tick))}</text>'
         )
         tick += step
     # x axis: the day of the month (with the month on the first label and on the 1st), the
@@ -158,7 +151,7 @@ def market_cap_change_svg(
         out.append(
             f'<rect class="bar" x="{x_of(d) - bar_w / 2:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" '
             f'height="{max(y1 - y0, 0.5):.1f}" fill="{DOWN if v < 0 else UP}" fill-opacity="0.75">'
-            f"<title>{escape(f'{d:%a %Y-%m-%d} watchlist total: {_money_bn(v)}')}</title></rect>"
+            f"<title>{escape(f'{d:%a %Y-%m-%d} watchlist total: {axis_billions(v)}')}</title></rect>"
         )
     # lines: one per other series
     series_names = list(dict.fromkeys(s for _, s, _ in rows if s != TOTAL))
@@ -171,7 +164,7 @@ def market_cap_change_svg(
         for d, v in points:
             out.append(
                 f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="2.5">'
-                f"<title>{escape(f'{name} {d:%Y-%m-%d}: {_money_bn(v)}')}</title></circle>"
+                f"<title>{escape(f'{name} {d:%Y-%m-%d}: {axis_billions(v)}')}</title></circle>"
             )
         out.append("</g>")
     # event markers: a numbered dot on a short stem, stacked per day in the band above the plot

@@ -16,6 +16,9 @@ import duckdb
 from dagster import DagsterInstance
 
 from dagster_project.config.settings import load_settings
+from dagster_project.lib.formatting import signed_billions
+from dagster_project.lib.queries import largest_value_losses_sql
+from dagster_project.lib.run_tags import range_tags
 from dagster_project.run_workers import WORKER_TAG, reclaim_slots_of_dead_runs, worker_tag
 
 
@@ -35,13 +38,7 @@ CASE_STUDY_RUNS = [
     CaseStudyRun("daily_pipeline", "2024-01-02", "2025-06-30", ingest_only=False),
 ]
 
-TOP_LOSSES_SQL = """
-select f.ticker, f.trade_date, f.pct_change, f.value_change_usd, f.close, f.prev_close
-from marts.fct_daily_market_cap f
-where f.value_change_usd is not null
-order by f.value_change_usd
-limit 5
-"""
+TOP_LOSSES_SQL = largest_value_losses_sql(in_window=False)
 
 
 TIMELINE_SQL = """
@@ -85,8 +82,7 @@ def run_job(
         run_id=run_id,
         asset_selection=[a.key for a in RAW_ASSETS[job_name]] if ingest_only else None,
         tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
+            **range_tags(first, last),
             "shockwatch/trigger": trigger,
             WORKER_TAG: worker_tag(run_id),
         },
@@ -115,8 +111,9 @@ def main() -> int:
             return 1
     print(f"Pipeline finished in {time.monotonic() - started:.0f} s.\n")
     print("Five largest single-day value losses in the warehouse (price move x the previous day's cap):")
-    for ticker, day, pct, change, close, prev in headline_losses(settings.analytics_db):
-        print(f"  {day}  {ticker:<5} {pct:+8.2%}  {change / 1e9:+9.1f} $B   close {prev:.2f} -> {close:.2f}")
+    for ticker, _company, day, pct, change, prev, close in headline_losses(settings.analytics_db):
+        money = signed_billions(change, minus="-").replace("$", "").replace("B", " $B")
+        print(f"  {day}  {ticker:<5} {pct:+8.2%}  {money:>9}   close {prev:.2f} -> {close:.2f}")
     print("\nAround the DeepSeek shock (marts.fct_event_timeline, 2025-01-24..28):")
     for day, kind, entity, title in timeline(settings.analytics_db):
         print(f"  {day}  {kind:<10} {entity:<9} {title[:90]}")

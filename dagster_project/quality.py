@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
+
+from dagster_project.lib.checks import CheckOutcome
 
 # Vendors round OHLC independently; a bar whose low is above its open by less than this
 # fraction is a rounding artefact, not bad data.
@@ -66,16 +67,6 @@ def quarantine_bad_prices(
 
     rejected = frame[reasons != ""].assign(reason=reasons[reasons != ""])
     return frame[reasons == ""].reset_index(drop=True), rejected.reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    name: str
-    passed: bool
-    description: str
-    failing_rows: int
-    sample: list[str]
-    blocking: bool = True
 
 
 def price_check_results(

@@ -16,134 +16,30 @@ import argparse
 import os
 import sys
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from html import escape
 from pathlib import Path
 
-import duckdb
-
 from dagster_project.charts import TOTAL, market_cap_change_svg
-
-DEFAULT_START = date(2025, 1, 20)
-DEFAULT_END = date(2025, 2, 7)
-# The chart shows the watchlist total as bars plus lines for the few tickers that moved the
-# most in the window: the bars give the size of the shock, the lines who drove it. More than
-# three lines turn a daily-change chart into noise; every ticker is in fct_daily_market_cap.
-TOP_MOVERS = 3
-EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news")
-
-LOSSES_SQL = """
-select m.ticker, c.company_name, m.trade_date, m.pct_change, m.value_change_usd, m.prev_close, m.close
-from marts.fct_daily_market_cap as m
-inner join marts.dim_company as c using (ticker)
-where m.trade_date between ? and ? and m.value_change_usd is not null
-order by m.value_change_usd
-limit 5
-"""
-# fct_theme_daily excludes benchmarks and compares only tickers with a cap on both days
-TOTAL_SQL = """
-select trade_date, sum(value_change_usd) as change_usd, sum(tickers_compared) as tickers
-from marts.fct_theme_daily
-where trade_date between ? and ?
-group by trade_date
-order by trade_date
-"""
-MOVERS_SQL = """
-with movers as (
-    select m.ticker
-    from marts.fct_daily_market_cap as m
-    inner join marts.dim_company as c using (ticker)
-    where not c.is_benchmark and m.trade_date between ? and ? and m.value_change_usd is not null
-    group by m.ticker
-    order by max(abs(m.value_change_usd)) desc, m.ticker
-    limit ?
+from dagster_project.lib.formatting import signed_billions, signed_pct
+from dagster_project.report_data import (
+    DEFAULT_END,
+    DEFAULT_START,
+    EVENT_TYPE_ORDER,
+    TOP_MOVERS,
+    Event,
+    Loss,
+    ReportData,
+    load_report_data,
 )
-select trade_date, ticker, value_change_usd
-from marts.fct_daily_market_cap
-where ticker in (select ticker from movers) and trade_date between ? and ?
-order by ticker, trade_date
-"""
-# fct_event_timeline has one news row per item AND entity it mentions; the report shows
-# each item once, with the entities it names.
-EVENTS_SQL = f"""
-select
-    event_date,
-    event_type,
-    string_agg(distinct entity, ', ' order by entity) as entities,
-    title,
-    url
-from marts.fct_event_timeline
-where event_date between ? and ?
-group by event_date, event_type, title, url
-order by event_date, list_position({list(EVENT_TYPE_ORDER)!r}, event_type) nulls last, entities, title
-"""
 
-
-@dataclass(frozen=True)
-class Loss:
-    ticker: str
-    company: str
-    trade_date: date
-    pct_change: float
-    change_usd: float
-    prev_close: float
-    close: float
-
-
-@dataclass(frozen=True)
-class Event:
-    event_date: date
-    event_type: str
-    entities: str
-    title: str
-    url: str | None
-
-
-@dataclass(frozen=True)
-class ReportData:
-    start: date
-    end: date
-    losses: list[Loss]
-    totals: list[tuple[date, float | None, int]]
-    movers: list[tuple[date, str, float | None]]
-    events: list[Event]
-    warehouse_published: datetime
-
-
-def load_report_data(analytics_db: Path, start: date, end: date) -> ReportData:
-    if not Path(analytics_db).exists():
-        raise FileNotFoundError(f"no warehouse at {analytics_db}: run 'make demo' (or a pipeline) first")
-    with duckdb.connect(str(analytics_db), read_only=True) as con:
-        try:
-            losses = [Loss(*r) for r in con.execute(LOSSES_SQL, [start, end]).fetchall()]
-            totals = con.execute(TOTAL_SQL, [start, end]).fetchall()
-            movers = con.execute(MOVERS_SQL, [start, end, TOP_MOVERS, start, end]).fetchall()
-            events = [Event(*r) for r in con.execute(EVENTS_SQL, [start, end]).fetchall()]
-        except (duckdb.CatalogException, duckdb.BinderException) as exc:
-            # a warehouse published by an older version lacks a mart or a column
-            first_line = str(exc).splitlines()[0]
-            raise ValueError(
-                f"{analytics_db} does not have what the report reads ({first_line}); it was "
-                "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
-            ) from exc
-    published = datetime.fromtimestamp(Path(analytics_db).stat().st_mtime, tz=UTC)
-    return ReportData(start, end, losses, totals, movers, events, published)
-
+__all__ = ["DEFAULT_END", "DEFAULT_START", "Event", "Loss", "ReportData", "build_report", "load_report_data", "main"]
 
 # ---------------------------------------------------------------- formatting
 
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def _pct(value: float) -> str:
-    return ("−" if value < 0 else "+") + f"{abs(value) * 100:.2f}%"
-
-
-def _bn(value: float) -> str:
-    return ("−" if value < 0 else "+") + f"${abs(value) / 1e9:,.1f}B"
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -205,8 +101,8 @@ def render_report(data: ReportData) -> str:
         cards.append(
             _card(
                 "Largest one-day loss",
-                f"{top.ticker} {_bn(top.change_usd)}",
-                f"{_pct(top.pct_change)} on {top.trade_date:%a %d %b %Y} (close {top.prev_close:.2f} → {top.close:.2f})",
+                f"{top.ticker} {signed_billions(top.change_usd)}",
+                f"{signed_pct(top.pct_change)} on {top.trade_date:%a %d %b %Y} (close {top.prev_close:.2f} → {top.close:.2f})",
             ).replace('class="card"', 'class="card loss"', 1)
         )
     days = [(d, v, n) for d, v, n in data.totals if v is not None]
@@ -215,14 +111,14 @@ def render_report(data: ReportData) -> str:
         cards.append(
             _card(
                 "Watchlist's worst day",
-                _bn(worst[1]),
+                signed_billions(worst[1]),
                 f"{worst[0]:%a %d %b %Y}, {worst[2]} tickers compared (benchmarks excluded)",
             )
         )
         cards.append(
             _card(
                 "Watchlist over the window",
-                _bn(sum(v for _, v, _ in days)),
+                signed_billions(sum(v for _, v, _ in days)),
                 f"sum of the daily changes of {len(days)} sessions",
             )
         )
@@ -237,7 +133,7 @@ def render_report(data: ReportData) -> str:
 
     loss_rows = "".join(
         f'<tr><td class="date">{loss.trade_date:%a %Y-%m-%d}</td><td>{_e(loss.ticker)}</td><td>{_e(loss.company)}</td>'
-        f'<td class="num neg">{_pct(loss.pct_change)}</td><td class="num neg">{_bn(loss.change_usd)}</td>'
+        f'<td class="num neg">{signed_pct(loss.pct_change)}</td><td class="num neg">{signed_billions(loss.change_usd)}</td>'
         f'<td class="num">{loss.prev_close:.2f} → {loss.close:.2f}</td></tr>'
         for loss in data.losses
     )

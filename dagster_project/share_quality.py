@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dagster_project.quality import CheckOutcome
+from dagster_project.lib.checks import CheckOutcome
 
 WEIGHTED_AVERAGE_BASIC = "weighted_avg_basic_shares_quarter"
 KEY = ["ticker", "as_of_date", "measure"]

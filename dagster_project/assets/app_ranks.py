@@ -10,8 +10,6 @@ import datetime as dt
 import pandas as pd
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     BackfillPolicy,
     Failure,
@@ -24,6 +22,7 @@ from dagster_project import datasets, lake
 from dagster_project.assets.ingest import preview, write_dataset
 from dagster_project.automation import APP_RANK_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.lib.checks import CheckOutcome, check_results, check_specs
 from dagster_project.partitions import app_rank_day_partitions
 from dagster_project.resources import SourcesResource, WatchlistResource
 
@@ -54,7 +53,7 @@ def highlight_apps(settings: ShockWatchSettings, watchlist: WatchlistResource) -
     partitions_def=app_rank_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     freshness_policy=APP_RANK_FRESHNESS,
-    check_specs=[AssetCheckSpec(n, asset="app_rank_snapshots", blocking=b) for n, b in APP_CHECKS.items()],
+    check_specs=check_specs("app_rank_snapshots", APP_CHECKS),
     description=(
         "App Store top-chart positions per capture (lake/app_rank_snapshots/capture_date=YYYY-MM-DD): "
         "Apple's v2 JSON feed for top-free/top-paid, the legacy iTunes feed for top-grossing. "
@@ -123,37 +122,23 @@ def _app_checks(stored: pd.DataFrame, limits: dict, failures: dict[str, str]) ->
     out_of_range = stored[(stored["rank"] < 1) | (stored["rank"] > limit)]
     no_id = stored[stored["app_id"].isna() | (stored["app_id"].astype(str).str.strip() == "")]
 
-    def sample(frame):
-        return MetadataValue.json(
-            [f"{r.country}/{r.chart} #{r.rank} {r.app_name}" for r in frame.head(10).itertuples()]
-        )
+    def outcome(name: str, bad: pd.DataFrame, description: str) -> CheckOutcome:
+        sample = [f"{r.country}/{r.chart} #{r.rank} {r.app_name}" for r in bad.head(10).itertuples()]
+        return CheckOutcome(name, bad.empty, description, len(bad), sample)
 
-    return [
-        AssetCheckResult(
-            check_name="rank_unique_per_snapshot",
-            passed=dupes.empty,
-            description=f"{len(dupes)} rows share a rank in one snapshot",
-            metadata={"sample": sample(dupes)},
-        ),
-        AssetCheckResult(
-            check_name="rank_within_limit",
-            passed=out_of_range.empty,
-            description=f"{len(out_of_range)} ranks outside 1..limit",
-            metadata={"sample": sample(out_of_range)},
-        ),
-        AssetCheckResult(
-            check_name="app_id_not_null",
-            passed=no_id.empty,
-            description=f"{len(no_id)} rows without an app id",
-            metadata={"sample": sample(no_id)},
-        ),
-        AssetCheckResult(
-            check_name="all_charts_captured",
-            passed=not failures,
-            severity=AssetCheckSeverity.WARN,
-            description="every configured chart was captured"
-            if not failures
-            else f"{len(failures)} chart capture(s) failed",
-            metadata={"failures": MetadataValue.json(failures)},
-        ),
-    ]
+    return check_results(
+        [
+            outcome("rank_unique_per_snapshot", dupes, "no two rows share a rank in one snapshot"),
+            outcome("rank_within_limit", out_of_range, "every rank is within 1..the chart's limit"),
+            outcome("app_id_not_null", no_id, "every row has an app id"),
+            CheckOutcome(
+                "all_charts_captured",
+                not failures,
+                "every configured chart was captured",
+                len(failures),
+                sorted(failures),
+                blocking=False,
+                extra={"failures": failures},
+            ),
+        ]
+    )

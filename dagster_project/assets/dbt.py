@@ -15,6 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_project import datasets
 from dagster_project.assets.dbt_metadata import with_model_metadata
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
+from dagster_project.lib.run_tags import partition_range
 from dagster_project.run_workers import record_worker
 
 # Declared here, prepared (re-parsed under `dagster dev`) only when the definitions are
@@ -26,9 +27,6 @@ WAREHOUSE_POOL = "warehouse"
 # The job whose runs write price partitions; its runs rebuild fct_daily_market_cap
 # incrementally over their partitions (see dbt/models/marts/fct_daily_market_cap.sql).
 PRICE_JOB = "daily_pipeline"
-PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def dbt_executable() -> str:
@@ -59,12 +57,10 @@ def price_window(job_name: str | None, tags: Mapping[str, str]) -> tuple[str, st
     """
     if job_name != PRICE_JOB:
         return None
-    if tags.get(RANGE_START_TAG) and tags.get(RANGE_END_TAG):
-        start, end = tags[RANGE_START_TAG], tags[RANGE_END_TAG]
-    elif tags.get(PARTITION_TAG):
-        start = end = tags[PARTITION_TAG]
-    else:
+    window = partition_range(tags)
+    if window is None:
         return None
+    start, end = window
     first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)  # keys are NYSE sessions
     if first > last:
         raise ValueError(f"partition range {start}..{end} runs backwards")

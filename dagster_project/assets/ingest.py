@@ -9,9 +9,6 @@ import warnings
 
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     BackfillPolicy,
     Backoff,
@@ -28,6 +25,7 @@ from dagster_project import datasets, lake
 from dagster_project.automation import PRICES_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.entities import entity_frame
+from dagster_project.lib.checks import check_results, check_specs
 from dagster_project.partitions import trading_day_partitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.resources import SourcesResource, WatchlistResource
@@ -108,7 +106,7 @@ def entities(settings: ShockWatchSettings, watchlist: WatchlistResource) -> Mate
     backfill_policy=BackfillPolicy.single_run(),
     retry_policy=LIVE_FETCH_RETRY,
     freshness_policy=PRICES_FRESHNESS,
-    check_specs=[AssetCheckSpec(name, asset="prices", blocking=blocking) for name, blocking in PRICE_CHECKS.items()],
+    check_specs=check_specs("prices", PRICE_CHECKS),
     description=(
         "Daily OHLCV bars per watchlist ticker, one Parquet file per NYSE session "
         "(lake/prices/trade_date=YYYY-MM-DD). Close is split-adjusted; `price_basis` says when "
@@ -156,21 +154,7 @@ def prices(
     written = _read_prices(settings, sessions)
     prev_path = datasets.PRICES.path(settings.lake_dir, previous_session(sessions[0]).isoformat())
     previous = lake.read_parquet(prev_path) if prev_path.exists() else written.iloc[0:0]
-    checks = [
-        AssetCheckResult(
-            check_name=o.name,
-            passed=o.passed,
-            severity=AssetCheckSeverity.ERROR if o.blocking else AssetCheckSeverity.WARN,
-            description=o.description if o.passed else f"{o.description}: {o.failing_rows} failing row(s)",
-            metadata={"failing_rows": o.failing_rows, "sample": MetadataValue.json(o.sample)},
-        )
-        for o in price_check_results(written, tickers, sessions, previous)
-    ]
-    for check in checks:
-        if not check.passed:
-            context.log.warning(
-                f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}"
-            )
+    checks = check_results(price_check_results(written, tickers, sessions, previous), warn=context.log.warning)
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(written),

@@ -11,8 +11,6 @@ import datetime as dt
 import pandas as pd
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     BackfillPolicy,
     Failure,
@@ -25,6 +23,7 @@ from dagster_project import datasets, lake
 from dagster_project.assets.ingest import preview, quarantine, write_dataset
 from dagster_project.automation import NEWS_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.lib.checks import CheckOutcome, check_results, check_specs
 from dagster_project.partitions import news_day_partitions
 from dagster_project.resources import SourcesResource, WatchlistResource
 
@@ -45,7 +44,7 @@ def merge_day(existing: pd.DataFrame | None, fetched: pd.DataFrame) -> pd.DataFr
     partitions_def=news_day_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     freshness_policy=NEWS_FRESHNESS,
-    check_specs=[AssetCheckSpec(n, asset="news_items", blocking=b) for n, b in NEWS_CHECKS.items()],
+    check_specs=check_specs("news_items", NEWS_CHECKS),
     description=(
         "News items from the configured RSS/Atom feeds and Google News searches, one file per "
         "publication day in UTC (lake/news_items/published_date=YYYY-MM-DD). HTML is stripped "
@@ -110,36 +109,25 @@ def news_items(
 
 
 def _news_checks(stored: pd.DataFrame, failures: dict[str, str], now: pd.Timestamp) -> list[AssetCheckResult]:
-    def sample(frame):
-        return MetadataValue.json(frame["item_id"].head(10).tolist())
+    def outcome(name: str, bad: pd.DataFrame, description: str) -> CheckOutcome:
+        return CheckOutcome(name, bad.empty, description, len(bad), bad["item_id"].head(10).tolist())
 
     dupes = stored[stored.duplicated("item_id", keep=False)]
     bad_time = stored[stored["published_at"].isna() | (stored["published_at"] > now + FUTURE_TOLERANCE)]
     no_title = stored[stored["title"].fillna("").str.strip() == ""]
-    return [
-        AssetCheckResult(
-            check_name="unique_item_id",
-            passed=dupes.empty,
-            description=f"{len(dupes)} duplicated item_id rows",
-            metadata={"sample": sample(dupes)},
-        ),
-        AssetCheckResult(
-            check_name="published_at_valid",
-            passed=bad_time.empty,
-            description=f"{len(bad_time)} items with no date or dated > 1 day ahead",
-            metadata={"sample": sample(bad_time)},
-        ),
-        AssetCheckResult(
-            check_name="title_not_empty",
-            passed=no_title.empty,
-            description=f"{len(no_title)} items without a title",
-            metadata={"sample": sample(no_title)},
-        ),
-        AssetCheckResult(
-            check_name="all_feeds_fetched",
-            passed=not failures,
-            severity=AssetCheckSeverity.WARN,
-            description="every configured feed answered" if not failures else f"{len(failures)} feed(s) failed",
-            metadata={"failures": MetadataValue.json(failures)},
-        ),
-    ]
+    return check_results(
+        [
+            outcome("unique_item_id", dupes, "item_id is unique"),
+            outcome("published_at_valid", bad_time, "every item has a date, at most 1 day ahead"),
+            outcome("title_not_empty", no_title, "every item has a title"),
+            CheckOutcome(
+                "all_feeds_fetched",
+                not failures,
+                "every configured feed answered",
+                len(failures),
+                sorted(failures),
+                blocking=False,
+                extra={"failures": failures},
+            ),
+        ]
+    )

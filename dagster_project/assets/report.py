@@ -5,6 +5,7 @@ import datetime as dt
 from dagster import AssetKey, Config, MaterializeResult, MetadataValue, asset
 
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.lib.formatting import signed_billions, signed_pct
 from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
 
 
@@ -38,7 +39,7 @@ def shock_report(config: ReportWindow, settings: ShockWatchSettings) -> Material
             "dagster/row_count": len(data.events),
             "window": f"{start}..{end}",
             "largest_loss": (
-                f"{top.ticker} {top.trade_date} {top.pct_change:+.2%} {top.change_usd / 1e9:+,.1f} $B"
+                f"{top.ticker} {top.trade_date} {signed_pct(top.pct_change)} {signed_billions(top.change_usd)}"
                 if top
                 else "none"
             ),

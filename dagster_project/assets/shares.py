@@ -11,9 +11,6 @@ from functools import cache
 
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     Config,
     Failure,
@@ -27,6 +24,7 @@ from dagster_project import datasets, lake
 from dagster_project.assets.ingest import LIVE_FETCH_RETRY, preview, quarantine, write_dataset
 from dagster_project.automation import PRICES_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.lib.checks import check_results, check_specs
 from dagster_project.resources import SourcesResource, WatchlistResource
 from dagster_project.share_quality import (
     CLOSE_LOOKBACK_DAYS,
@@ -89,7 +87,7 @@ def keep_previous_for(rejected: pd.DataFrame, previous: pd.DataFrame) -> pd.Data
     **datasets.SHARES.asset_args(),
     retry_policy=LIVE_FETCH_RETRY,
     freshness_policy=PRICES_FRESHNESS,
-    check_specs=[AssetCheckSpec(n, asset="shares_outstanding", blocking=b) for n, b in SHARE_CHECKS.items()],
+    check_specs=check_specs("shares_outstanding", SHARE_CHECKS),
     description=(
         "Shares outstanding per ticker and date (lake/shares_outstanding/data.parquet), as reported, "
         "with the split factor that puts them on the price series' basis and the period's diluted "
@@ -136,21 +134,9 @@ def shares_outstanding(
     write_dataset(settings, datasets.SHARES, written)
 
     landed = lake.read_parquet(path)
-    checks = [
-        AssetCheckResult(
-            check_name=o.name,
-            passed=o.passed,
-            severity=AssetCheckSeverity.ERROR if o.blocking else AssetCheckSeverity.WARN,
-            description=o.description if o.passed else f"{o.description}: {o.failing_rows} failing row(s)",
-            metadata={"failing_rows": o.failing_rows, "sample": MetadataValue.json(o.sample)},
-        )
-        for o in share_check_results(landed, implied_market_caps(landed, close_on), rules)
-    ]
-    for check in checks:
-        if not check.passed:
-            context.log.warning(
-                f"check {check.check_name} failed: {check.description} {check.metadata['sample'].value}"
-            )
+    checks = check_results(
+        share_check_results(landed, implied_market_caps(landed, close_on), rules), warn=context.log.warning
+    )
     yield MaterializeResult(
         metadata={
             "dagster/row_count": len(landed),
