@@ -14,7 +14,10 @@ from pathlib import Path
 from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, ChartBaseUrls
 from dagster_project.sources.app_charts import AppChartSource, CaseStudyAppChartSource, LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import CaseStudyNewsSource, FeedStateStore, LiveNewsSource, NewsSource
+from dagster_project.sources.news import NewsSource
+from dagster_project.sources.news.feed_state import FeedStateStore
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.news.replay import CaseStudyNewsSource
 from dagster_project.sources.prices import PriceSource, YFinancePriceSource
 from dagster_project.sources.replay import CaseStudyPriceSource, CaseStudySharesSource
 from dagster_project.sources.shares import SharesSource, YFinanceSharesSource

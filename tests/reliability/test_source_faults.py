@@ -39,7 +39,7 @@ from dagster_project.definitions import build_definitions
 from dagster_project.resources import sources_for
 from dagster_project.sources.app_charts import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import LiveNewsSource
+from dagster_project.sources.news.live import LiveNewsSource
 from dagster_project.sources.prices import PriceFetchError, YFinancePriceSource
 from dagster_project.sources.shares import SharesFetchError, YFinanceSharesSource
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes

@@ -21,17 +21,13 @@ from werkzeug import Response
 
 from dagster_project.config.source_config import FeedConfig
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import (
-    NEWS_COLUMNS,
-    NEWS_SCHEMA,
-    CaseStudyNewsSource,
-    FeedStateStore,
-    LiveNewsSource,
-    NewsFetchResult,
-    google_news_url,
-    html_to_text,
-    normalise_feed,
-)
+from dagster_project.sources.news import NEWS_COLUMNS, NEWS_SCHEMA, NewsFetchResult
+from dagster_project.sources.news.feed_state import FeedStateStore
+from dagster_project.sources.news.feeds import google_news_url
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.news.normalise import normalise_feed
+from dagster_project.sources.news.replay import CaseStudyNewsSource
+from dagster_project.sources.news.sanitise import html_to_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = REPO_ROOT.parent / "shared" / "reference"
