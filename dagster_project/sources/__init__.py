@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, ChartBaseUrls
-from dagster_project.sources.app_charts import AppChartSource, CaseStudyAppChartSource, LiveAppChartSource
+from dagster_project.sources.app_charts import AppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
+from dagster_project.sources.app_charts.replay import CaseStudyAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import NewsSource
 from dagster_project.sources.news.feed_state import FeedStateStore

@@ -28,7 +28,7 @@ from dagster_project.config.watchlist import WatchlistError, load_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news.live import LiveNewsSource
 from dagster_project.sources.shares import SHARES_COLUMNS, normalise_shares_full

@@ -40,7 +40,7 @@ from dagster_project.config.watchlist import WatchlistError, load_watchlist, par
 from dagster_project.definitions import build_definitions
 from dagster_project.entities import alias_pattern
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient, HttpError, check_url
 from dagster_project.sources.news import NewsFetchResult, news_frame
 from dagster_project.sources.news.feeds import google_news_url

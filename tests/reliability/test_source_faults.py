@@ -37,7 +37,7 @@ from dagster_project.config.settings import load_settings
 from dagster_project.config.source_config import ChartConfig, FeedConfig
 from dagster_project.definitions import build_definitions
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news.live import LiveNewsSource
 from dagster_project.sources.prices import PriceFetchError, YFinancePriceSource

@@ -18,15 +18,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from dagster_project.config.source_config import ChartConfig
-from dagster_project.sources.app_charts import (
-    APP_RANK_COLUMNS,
-    APP_RANK_SCHEMA,
-    CaseStudyAppChartSource,
-    ChartShapeError,
-    LiveAppChartSource,
-    normalise_legacy,
-    normalise_v2,
-)
+from dagster_project.sources.app_charts import APP_RANK_COLUMNS, APP_RANK_SCHEMA
+from dagster_project.sources.app_charts.legacy_chart import normalise_legacy
+from dagster_project.sources.app_charts.live import LiveAppChartSource
+from dagster_project.sources.app_charts.payload_fields import ChartShapeError
+from dagster_project.sources.app_charts.replay import CaseStudyAppChartSource
+from dagster_project.sources.app_charts.v2_chart import normalise_v2
 from dagster_project.sources.http import HttpClient
 from tests.conftest import CASE_STUDY, SHARED_REFERENCE
 
