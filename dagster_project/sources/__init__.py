@@ -20,9 +20,12 @@ from dagster_project.sources.news import NewsSource
 from dagster_project.sources.news.feed_state import FeedStateStore
 from dagster_project.sources.news.live import LiveNewsSource
 from dagster_project.sources.news.replay import CaseStudyNewsSource
-from dagster_project.sources.prices import PriceSource, YFinancePriceSource
-from dagster_project.sources.replay import CaseStudyPriceSource, CaseStudySharesSource
-from dagster_project.sources.shares import SharesSource, YFinanceSharesSource
+from dagster_project.sources.prices import PriceSource
+from dagster_project.sources.prices.live import YFinancePriceSource
+from dagster_project.sources.prices.replay import CaseStudyPriceSource
+from dagster_project.sources.shares import SharesSource
+from dagster_project.sources.shares.live import YFinanceSharesSource
+from dagster_project.sources.shares.replay import CaseStudySharesSource
 
 
 @dataclass(frozen=True)

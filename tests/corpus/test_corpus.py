@@ -31,7 +31,8 @@ from dagster_project.resources import sources_for
 from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news.live import LiveNewsSource
-from dagster_project.sources.shares import SHARES_COLUMNS, normalise_shares_full
+from dagster_project.sources.shares import SHARES_COLUMNS
+from dagster_project.sources.shares.normalise import normalise_shares_full
 from tests.corpus import cases as C
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.helpers import write_watchlist

@@ -40,8 +40,10 @@ from dagster_project.resources import sources_for
 from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news.live import LiveNewsSource
-from dagster_project.sources.prices import PriceFetchError, YFinancePriceSource
-from dagster_project.sources.shares import SharesFetchError, YFinanceSharesSource
+from dagster_project.sources.prices import PriceFetchError
+from dagster_project.sources.prices.live import YFinancePriceSource
+from dagster_project.sources.shares import SharesFetchError
+from dagster_project.sources.shares.live import YFinanceSharesSource
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.faults import DROP, TRUNCATE, Body, FaultyYahooSession, Stall, Status, scripted
 from tests.reliability.helpers import warehouse_fingerprints, write_watchlist

@@ -14,7 +14,8 @@ import logging
 
 import pytest
 
-from dagster_project.sources.prices import PRICE_COLUMNS, PriceFetchError, YFinancePriceSource
+from dagster_project.sources.prices import PRICE_COLUMNS, PriceFetchError
+from dagster_project.sources.prices.live import YFinancePriceSource
 
 # yfinance 1.7 still calls pandas with inplace=True, which pandas 3.1 deprecates: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
@@ -254,6 +255,6 @@ def test_failure_in_second_chunk_names_only_its_ticker(make_session, sleeps):
     ],
 )
 def test_transient_causes(cause, transient):
-    from dagster_project.sources.prices import looks_transient
+    from dagster_project.sources.yfinance_plumbing import looks_transient
 
     assert looks_transient(cause) is transient
