@@ -36,7 +36,7 @@ from dagster_project.sources.shares.normalise import normalise_shares_full
 from tests.corpus import cases as C
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.helpers import write_watchlist
-from tests.sources.test_app_charts import NOW, TODAY, legacy_path, v2_path
+from tests.sources.app_charts.payloads import NOW, TODAY, legacy_path, v2_path
 
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 ALL_TABLES = (C.PRICE_CASES, C.SHARE_CASES, C.NEWS_CASES, C.APP_CASES, C.REPLAY_APP_CASES, C.WATCHLIST_CASES)

@@ -47,7 +47,7 @@ from dagster_project.sources.news.feeds import google_news_url
 from dagster_project.sources.news.live import LiveNewsSource
 from tests.pipeline import query, run_pipeline
 from tests.reliability.helpers import REPO_ROOT
-from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
+from tests.sources.app_charts.payloads import NOW, TODAY, v2_path, v2_payload
 
 INJECTION = "X'); DROP TABLE marts.dim_company; --"
 

@@ -47,8 +47,8 @@ from dagster_project.sources.shares.live import YFinanceSharesSource
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.faults import DROP, TRUNCATE, Body, FaultyYahooSession, Stall, Status, scripted
 from tests.reliability.helpers import warehouse_fingerprints, write_watchlist
+from tests.sources.app_charts.payloads import NOW, TODAY, v2_path, v2_payload
 from tests.sources.conftest import AVGO_BARS, MSFT_BARS, NVDA_BARS
-from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
 from tests.sources.test_news import JAN27, JAN28, RSS_TYPE, item, rss
 from tests.sources.test_shares_live import NVDA_SHARES
 
