@@ -49,8 +49,8 @@ from tests.reliability.faults import DROP, TRUNCATE, Body, FaultyYahooSession, S
 from tests.reliability.helpers import warehouse_fingerprints, write_watchlist
 from tests.sources.app_charts.payloads import NOW, TODAY, v2_path, v2_payload
 from tests.sources.conftest import AVGO_BARS, MSFT_BARS, NVDA_BARS
-from tests.sources.test_news import JAN27, JAN28, RSS_TYPE, item, rss
-from tests.sources.test_shares_live import NVDA_SHARES
+from tests.sources.news.payloads import JAN27, JAN28, RSS_TYPE, item, rss
+from tests.sources.shares.test_live import NVDA_SHARES
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # yfinance 1.7 on pandas 3.1
 
