@@ -14,6 +14,8 @@ from dagster_project.sources.app_charts.schema import APP_RANK_COLUMNS, APP_RANK
 
 
 def ranked_frame(rows: list[dict], chart: ChartConfig, captured_at, source: str, snapshot_kind: str) -> pd.DataFrame:
+    """Entries in array order -> rows ranked by position, stamped with the chart and the capture,
+    checked (check_ranks) and typed as APP_RANK_SCHEMA."""
     captured = pd.Timestamp(captured_at)
     captured = captured.tz_localize("UTC") if captured.tzinfo is None else captured.tz_convert("UTC")
     for rank, row in enumerate(rows, start=1):
