@@ -27,7 +27,8 @@ import feedparser
 
 from dagster_project.config.source_config import FeedConfig
 from dagster_project.sources.http import HttpResponse
-from dagster_project.sources.news import LiveNewsSource, normalise_feed
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.news.normalise import normalise_feed
 
 OUTLETS = ["Example Wire", "Synthetic Times", "Bench Daily", "Made-Up Markets", "Test Ledger"]
 WORDS = (

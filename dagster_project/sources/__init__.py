@@ -12,12 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, ChartBaseUrls
-from dagster_project.sources.app_charts import AppChartSource, CaseStudyAppChartSource, LiveAppChartSource
+from dagster_project.sources.app_charts import AppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
+from dagster_project.sources.app_charts.replay import CaseStudyAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import CaseStudyNewsSource, FeedStateStore, LiveNewsSource, NewsSource
-from dagster_project.sources.prices import PriceSource, YFinancePriceSource
-from dagster_project.sources.replay import CaseStudyPriceSource, CaseStudySharesSource
-from dagster_project.sources.shares import SharesSource, YFinanceSharesSource
+from dagster_project.sources.news import NewsSource
+from dagster_project.sources.news.feed_state import FeedStateStore
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.news.replay import CaseStudyNewsSource
+from dagster_project.sources.prices import PriceSource
+from dagster_project.sources.prices.live import YFinancePriceSource
+from dagster_project.sources.prices.replay import CaseStudyPriceSource
+from dagster_project.sources.shares import SharesSource
+from dagster_project.sources.shares.live import YFinanceSharesSource
+from dagster_project.sources.shares.replay import CaseStudySharesSource
 
 
 @dataclass(frozen=True)

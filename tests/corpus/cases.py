@@ -21,7 +21,7 @@ import copy
 import datetime as dt
 import math
 
-from tests.sources.test_app_charts import legacy_entry, legacy_payload, v2_payload
+from tests.sources.app_charts.payloads import legacy_entry, legacy_payload, v2_payload
 
 JAN27, JAN28 = dt.date(2025, 1, 27), dt.date(2025, 1, 28)
 

@@ -28,14 +28,15 @@ from dagster_project.config.watchlist import WatchlistError, load_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.quality import price_check_results, quarantine_bad_prices
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import LiveNewsSource
-from dagster_project.sources.shares import SHARES_COLUMNS, normalise_shares_full
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.shares import SHARES_COLUMNS
+from dagster_project.sources.shares.normalise import normalise_shares_full
 from tests.corpus import cases as C
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.helpers import write_watchlist
-from tests.sources.test_app_charts import NOW, TODAY, legacy_path, v2_path
+from tests.sources.app_charts.payloads import NOW, TODAY, legacy_path, v2_path
 
 CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 ALL_TABLES = (C.PRICE_CASES, C.SHARE_CASES, C.NEWS_CASES, C.APP_CASES, C.REPLAY_APP_CASES, C.WATCHLIST_CASES)

@@ -40,17 +40,14 @@ from dagster_project.config.watchlist import WatchlistError, load_watchlist, par
 from dagster_project.definitions import build_definitions
 from dagster_project.entities import alias_pattern
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient, HttpError, check_url
-from dagster_project.sources.news import (
-    LiveNewsSource,
-    NewsFetchResult,
-    google_news_url,
-    news_frame,
-)
+from dagster_project.sources.news import NewsFetchResult, news_frame
+from dagster_project.sources.news.feeds import google_news_url
+from dagster_project.sources.news.live import LiveNewsSource
 from tests.pipeline import query, run_pipeline
 from tests.reliability.helpers import REPO_ROOT
-from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
+from tests.sources.app_charts.payloads import NOW, TODAY, v2_path, v2_payload
 
 INJECTION = "X'); DROP TABLE marts.dim_company; --"
 

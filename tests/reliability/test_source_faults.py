@@ -37,18 +37,20 @@ from dagster_project.config.settings import load_settings
 from dagster_project.config.source_config import ChartConfig, FeedConfig
 from dagster_project.definitions import build_definitions
 from dagster_project.resources import sources_for
-from dagster_project.sources.app_charts import LiveAppChartSource
+from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient
-from dagster_project.sources.news import LiveNewsSource
-from dagster_project.sources.prices import PriceFetchError, YFinancePriceSource
-from dagster_project.sources.shares import SharesFetchError, YFinanceSharesSource
+from dagster_project.sources.news.live import LiveNewsSource
+from dagster_project.sources.prices import PriceFetchError
+from dagster_project.sources.prices.live import YFinancePriceSource
+from dagster_project.sources.shares import SharesFetchError
+from dagster_project.sources.shares.live import YFinanceSharesSource
 from tests.pipeline import check_results, query, run_pipeline, step_outcomes
 from tests.reliability.faults import DROP, TRUNCATE, Body, FaultyYahooSession, Stall, Status, scripted
 from tests.reliability.helpers import warehouse_fingerprints, write_watchlist
+from tests.sources.app_charts.payloads import NOW, TODAY, v2_path, v2_payload
 from tests.sources.conftest import AVGO_BARS, MSFT_BARS, NVDA_BARS
-from tests.sources.test_app_charts import NOW, TODAY, v2_path, v2_payload
-from tests.sources.test_news import JAN27, JAN28, RSS_TYPE, item, rss
-from tests.sources.test_shares_live import NVDA_SHARES
+from tests.sources.news.payloads import JAN27, JAN28, RSS_TYPE, item, rss
+from tests.sources.shares.test_live import NVDA_SHARES
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # yfinance 1.7 on pandas 3.1
 

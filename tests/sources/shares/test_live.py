@@ -16,7 +16,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dagster_project.sources.shares import SHARES_COLUMNS, SharesFetchError, YFinanceSharesSource
+from dagster_project.sources.shares import SHARES_COLUMNS, SharesFetchError
+from dagster_project.sources.shares.live import YFinanceSharesSource
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # yfinance 1.7 on pandas 3.1
 

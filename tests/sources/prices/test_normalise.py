@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.sources.prices import PRICE_COLUMNS, normalise_download
+from dagster_project.sources.prices import PRICE_COLUMNS
+from dagster_project.sources.prices.normalise import normalise_download
 from tests.sources.conftest import AVGO_BARS, NVDA_BARS
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # yfinance 1.7 on pandas 3.1

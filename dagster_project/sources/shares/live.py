@@ -1,10 +1,7 @@
-"""Shares outstanding: the raw schema, the SharesSource interface and the live yfinance adapter.
+"""The live share-count source: yfinance's fundamentals time series, `fast_info` as fallback.
 
-yfinance quirks handled here: `get_shares_full()` returns an index whose hours are shifted
-(we keep the date), may repeat a date (we keep the last count of the day), or returns None
-(we fall back to `fast_info['shares']` dated the day we fetched it).
-
-yfinance 1.7 specifics (see tests/sources/test_shares_live.py):
+`get_shares_full()` may return None; we then fall back to `fast_info['shares']` dated the day
+we fetched it. yfinance 1.7 specifics (see tests/sources/shares/test_live.py):
 - when Yahoo has no share-count history it answers `{"timeseries": {"result": []}}` and
   `get_shares_full()` raises IndexError on `result[0]` instead of returning None (guarded
   upstream only after 1.7); we read that as "no history", not as a failure to retry.
@@ -12,24 +9,25 @@ yfinance 1.7 specifics (see tests/sources/test_shares_live.py):
   before *now*, last value. It rescues a window with no counts, not a ticker with none.
 - "no count anywhere" is a definitive answer: it is reported at once, not retried. To tell it
   from a timeout (which yfinance would otherwise hide and turn into None), we run with
-  yfinance's exceptions shown (see prices.yfinance_exceptions_shown).
+  yfinance's exceptions shown (see yfinance_plumbing.yfinance_exceptions_shown).
 - past-dated fundamentals requests go through yfinance's response cache; it is cleared before
-  a retry so the retry asks Yahoo again (see prices.forget_yfinance_responses).
+  a retry so the retry asks Yahoo again (see yfinance_plumbing.forget_yfinance_responses).
 - an HTTP 5xx on the fundamentals request surfaces as `KeyError: 'timeseries'` (yfinance
-  parses the error body); the status is recorded (prices.yahoo_http_errors) and named in the
-  cause, so an outage reads "HTTP 503 ..." and is classified as transient.
+  parses the error body); the status is recorded (yfinance_plumbing.yahoo_http_errors) and
+  named in the cause, so an outage reads "HTTP 503 ..." and is classified as transient.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Protocol
 
 import pandas as pd
-import pyarrow as pa
 
-from dagster_project.sources.prices import (
+from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
+from dagster_project.sources.shares.normalise import normalise_shares_full
+from dagster_project.sources.shares.schema import SHARES_COLUMNS, SharesFetchError
+from dagster_project.sources.yfinance_plumbing import (
     forget_yfinance_responses,
     http_errors_for,
     looks_transient,
@@ -37,87 +35,12 @@ from dagster_project.sources.prices import (
     yahoo_http_errors,
     yfinance_exceptions_shown,
 )
-from dagster_project.sources.retry import Sleep, backoff_delays, default_sleep
 
 log = logging.getLogger(__name__)
-
-SHARES_COLUMNS = [
-    "ticker",
-    "as_of_date",
-    "filing_date",
-    "shares",
-    "shares_diluted",
-    "basis_factor",
-    "measure",
-    "source",
-    "fetched_at",
-]
-SHARES_SCHEMA = pa.schema(
-    [
-        ("ticker", pa.string()),
-        ("as_of_date", pa.date32()),
-        ("filing_date", pa.date32()),  # when the count became public; null if unknown
-        ("shares", pa.int64()),  # as reported on as_of_date (before any later split)
-        # the same period's weighted-average diluted count, where the source has it: a basic
-        # count above it is impossible, so the checks compare the two
-        ("shares_diluted", pa.int64()),
-        # what puts `shares` on the basis of the listed price series (split-adjusted closes of
-        # the listed share or ADS): the split ratios after as_of_date that the count does not
-        # yet reflect, times the ADS ratio where a count is of ordinary shares (TSM: 1/5);
-        # 1.0 when the count is already on that basis
-        ("basis_factor", pa.float64()),
-        ("measure", pa.string()),
-        ("source", pa.string()),
-        ("fetched_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-
-
-class SharesFetchError(RuntimeError):
-    """Some tickers have no share count; the message names them and the cause."""
-
-    def __init__(self, message: str, tickers: list[str] | None = None, transient: bool = False):
-        super().__init__(message)
-        self.tickers = list(tickers or [])
-        self.transient = transient
 
 
 class _NoShareCount(SharesFetchError):
     """Yahoo answered, and has no count for this ticker: retrying cannot change that."""
-
-
-class SharesSource(Protocol):
-    name: str
-
-    def fetch(self, tickers: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Share counts known for `tickers` between start and end, in SHARES_COLUMNS."""
-
-
-def normalise_shares_full(ticker: str, series: pd.Series | None, fetched_at: pd.Timestamp) -> pd.DataFrame:
-    if series is None or len(series) == 0:
-        return pd.DataFrame(columns=SHARES_COLUMNS)
-    frame = pd.DataFrame({"as_of_date": pd.to_datetime(series.index).date, "shares": series.values})
-    usable = pd.to_numeric(frame["shares"], errors="coerce") > 0
-    if not usable.all():
-        bad = frame[~usable]
-        log.warning(
-            "%s: dropped %d share count(s) that are not positive numbers: %s",
-            ticker,
-            len(bad),
-            ", ".join(f"{d} ({v!r})" for d, v in zip(bad["as_of_date"], bad["shares"]))[:300],
-        )
-    frame = frame[usable]
-    # Several counts on one date: keep the last reported one.
-    frame = frame.groupby("as_of_date", as_index=False).last()
-    frame["ticker"] = ticker
-    frame["filing_date"] = None
-    frame["shares"] = frame["shares"].astype("int64")
-    frame["shares_diluted"] = pd.array([pd.NA] * len(frame), dtype="Int64")
-    frame["basis_factor"] = 1.0
-    frame["measure"] = "yahoo_shares_full"
-    frame["source"] = "yfinance"
-    frame["fetched_at"] = fetched_at
-    return frame[SHARES_COLUMNS]
 
 
 class YFinanceSharesSource:

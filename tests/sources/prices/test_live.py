@@ -14,7 +14,8 @@ import logging
 
 import pytest
 
-from dagster_project.sources.prices import PRICE_COLUMNS, PriceFetchError, YFinancePriceSource
+from dagster_project.sources.prices import PRICE_COLUMNS, PriceFetchError
+from dagster_project.sources.prices.live import YFinancePriceSource
 
 # yfinance 1.7 still calls pandas with inplace=True, which pandas 3.1 deprecates: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
@@ -229,31 +230,3 @@ def test_failure_in_second_chunk_names_only_its_ticker(make_session, sleeps):
     assert caught.value.tickers == ["XXXX"]
     assert "2 attempts" in str(caught.value)
     assert len(sleeps) == 1
-
-
-@pytest.mark.parametrize(
-    ("cause", "transient"),
-    [
-        ("['AVGO']: YFRateLimitError('Too Many Requests. Rate limited. Try after a while.')", True),
-        (
-            "['AVGO']: ReadTimeout(\"HTTPSConnectionPool(host='query2.finance.yahoo.com', port=443): Read timed out.\")",
-            True,
-        ),
-        (
-            "['AVGO']: HTTPError('503 Server Error: Service Unavailable for url: https://query2.finance.yahoo.com/')",
-            True,
-        ),
-        ("['XXXX']: YFTzMissingError('possibly delisted; no timezone found')", False),
-        (
-            "['XXXX']: HTTPError('404 Client Error: Not Found for url: https://query2.finance.yahoo.com/v10/finance/quoteSummary/XXXX')",
-            False,
-        ),
-        # a status code inside a number or a crumb is not a status code
-        ("['NVDA']: possibly delisted; no price data found (period1=1737500400 period2=1738126800)", False),
-        ("no rows returned (crumb=Ab500xY)", False),
-    ],
-)
-def test_transient_causes(cause, transient):
-    from dagster_project.sources.prices import looks_transient
-
-    assert looks_transient(cause) is transient
