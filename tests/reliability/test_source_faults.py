@@ -6,8 +6,8 @@ Store charts through the real HttpClient against a local HTTP server (pytest-htt
 Faults: 429 with and without Retry-After, 500/502/503, a dropped or reset connection, a read
 timeout, a body cut off mid-transfer, a malformed payload and an empty-but-valid payload.
 
-Documented outcomes (README "News feeds", sources/http.py, sources/prices.py, sources/shares.py,
-sources/app_charts.py):
+Documented outcomes (README "News feeds", sources/http.py, sources/prices/, sources/shares/,
+sources/app_charts/):
 - a transient fault (429, 5xx, connection, timeout, truncated transfer) is retried with backoff
   (honouring Retry-After on the HTTP sources) and the fetch then succeeds;
 - when it persists, the fetch fails with a message naming the source, the ticker / feed / chart,

@@ -36,6 +36,7 @@ def test_case_study_filters_by_chart_and_limit():
     assert source.fetch([ChartConfig("us", "top-free", 100)], dt.date(2025, 1, 25)).rows.empty
 
 
+@pytest.mark.reference
 def test_case_study_rows_are_exactly_the_documented_app_store_positions():
     if not FACTS_REFERENCE.exists():
         pytest.skip("shared/reference not present")

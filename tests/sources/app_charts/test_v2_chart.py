@@ -41,6 +41,7 @@ def test_v2_full_chart_of_100_gives_100_ranked_rows(server, make_source):
     assert pa.Table.from_pandas(rows, schema=APP_RANK_SCHEMA, preserve_index=False).num_rows == 100
 
 
+@pytest.mark.reference
 def test_inline_v2_shape_is_the_reference_shape():
     if not V2_REFERENCE.exists():
         pytest.skip("shared/reference not present")

@@ -3,6 +3,7 @@ HTTP failures per feed, de-duplication across feeds."""
 
 from __future__ import annotations
 
+import pytest
 from werkzeug import Response
 
 from dagster_project.config.source_config import FeedConfig
@@ -20,6 +21,7 @@ from tests.sources.news.payloads import (
 )
 
 
+@pytest.mark.reference
 def test_live_reference_feeds_land(httpserver):
     ynews = serve(
         httpserver,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pytest
 
 from dagster_project.sources.news import NEWS_COLUMNS
 from dagster_project.sources.news.normalise import normalise_feed
 from tests.sources.news.payloads import FETCHED, GOOGLE_NEWS_FEED, assert_news_schema, item, parse, reference_file, rss
 
 
+@pytest.mark.reference
 def test_real_google_news_item():
     parsed = parse(reference_file("google_news_rss_search_example_2020-08-01.xml").read_bytes())
     items, dropped = normalise_feed("gn_msft", parsed, FETCHED, None)
@@ -32,6 +34,7 @@ def test_real_google_news_item():
     assert "<" not in row["summary"] and "&nbsp;" not in row["summary"]
 
 
+@pytest.mark.reference
 def test_real_publisher_rss_item():
     parsed = parse(reference_file("publisher_rss2_example_yahoo_finance_msft_2020-08-01.xml").read_bytes())
     items, dropped = normalise_feed("yahoo_msft", parsed, FETCHED, "Yahoo Finance")

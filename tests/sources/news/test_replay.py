@@ -41,6 +41,7 @@ def test_case_study_tells_the_deepseek_week(bundle):
     assert any("Meta" in t for t in by_day[dt.date(2025, 1, 24)])
 
 
+@pytest.mark.reference
 def test_case_study_rows_match_the_reference_and_titles_are_our_own(bundle):
     path = reference_file("headlines_deepseek_nvidia_2025-01.csv")
     with path.open(encoding="utf-8") as handle:
