@@ -11,6 +11,7 @@ from pydantic import PrivateAttr
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.config.source_config import ChartBaseUrls
 from dagster_project.config.watchlist import Watchlist, load_watchlist
+from dagster_project.run_workers import record_worker
 from dagster_project.sources import Sources, build_sources
 
 
@@ -81,6 +82,19 @@ class SourcesResource(ConfigurableResource):
     mode = property(lambda self: self.adapters.mode)
 
 
+class PoolSlotRecorder(ConfigurableResource):
+    """Writes on the run which process holds its `warehouse` pool slot (run_workers.py).
+
+    The steps that take the pool (dbt build, publish) require this resource, so Dagster records
+    the worker as it sets the step up: the assets carry no platform plumbing, and a run killed
+    mid-step can have its slot freed by `reclaim_slots_of_dead_runs`.
+    """
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if context.instance is not None and context.run_id:
+            record_worker(context.instance, context.run_id)
+
+
 def build_resources(
     settings: ShockWatchSettings, sources: Sources | None = None, watchlist: Watchlist | None = None
 ) -> dict:
@@ -90,4 +104,5 @@ def build_resources(
         "settings": settings,
         "watchlist": watchlist or watchlist_resource,
         "sources": sources or SourcesResource(settings=settings, watchlist=watchlist_resource),
+        "pool_slot": PoolSlotRecorder(),
     }

@@ -96,3 +96,18 @@ def test_a_step_records_its_own_process_for_its_own_run(instance):
     record_worker(instance, "arun")
     assert instance.get_run_by_id("arun").tags[WORKER_TAG] == f"arun@{worker_id()}"
     assert reclaim_slots_of_dead_runs(instance) == []
+
+
+def test_a_step_that_takes_the_pool_records_its_worker_through_its_resource(instance):
+    from dagster import asset, materialize
+
+    from dagster_project.resources import PoolSlotRecorder
+
+    @asset(pool=POOL)
+    def takes_the_pool(pool_slot: PoolSlotRecorder) -> None:
+        """Stands for the dbt build and publish steps: it declares the resource, nothing more."""
+
+    result = materialize([takes_the_pool], instance=instance, resources={"pool_slot": PoolSlotRecorder()})
+
+    assert result.success
+    assert instance.get_run_by_id(result.run_id).tags[WORKER_TAG] == f"{result.run_id}@{worker_id()}"

@@ -16,7 +16,7 @@ from dagster_project import datasets
 from dagster_project.assets.dbt_metadata import with_model_metadata
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
 from dagster_project.lib.run_tags import partition_range
-from dagster_project.run_workers import record_worker
+from dagster_project.resources import PoolSlotRecorder
 
 # Declared here, prepared (re-parsed under `dagster dev`) only when the definitions are
 # built: see warehouse_models_asset. Importing this module reads no manifest and runs no dbt.
@@ -106,14 +106,16 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
     project.prepare_if_dev()
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
-    def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: ShockWatchSettings):
+    def warehouse_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, settings: ShockWatchSettings, pool_slot: PoolSlotRecorder
+    ):
         """dbt build: staging views, marts tables and every dbt test (as asset checks).
 
         A daily_pipeline run over sessions passes them as the price window, so
         fct_daily_market_cap recomputes only those sessions (and the session after them);
         any other run rebuilds it from the whole lake.
         """
-        record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
+        # pool_slot: required so the worker holding the pool is on the run (resources.py)
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)  # DuckDB creates the file, not its folder
         placed = datasets.ensure_readable(settings.lake_dir)
         if placed:

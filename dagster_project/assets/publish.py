@@ -16,7 +16,7 @@ from dagster_project import lake
 from dagster_project.assets.dbt import WAREHOUSE_POOL
 from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
-from dagster_project.run_workers import record_worker
+from dagster_project.resources import PoolSlotRecorder
 
 PUBLISHED_SCHEMAS = ("staging", "marts")
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]
@@ -77,8 +77,10 @@ def publish_warehouse(build_db: Path, analytics_db: Path) -> dict[str, int]:
         "checks pass."
     ),
 )
-def analytics_warehouse(context: AssetExecutionContext, settings: ShockWatchSettings) -> MaterializeResult:
-    record_worker(context.instance, context.run_id)  # holds the pool slot: see run_workers.py
+def analytics_warehouse(
+    context: AssetExecutionContext, settings: ShockWatchSettings, pool_slot: PoolSlotRecorder
+) -> MaterializeResult:
+    # pool_slot: required so the worker holding the pool is on the run (resources.py)
     counts = publish_warehouse(settings.build_db, settings.analytics_db)
     return MaterializeResult(
         metadata={
