@@ -91,7 +91,8 @@ compiled for a run (is_incremental(), the probes: they query the warehouse).
 
     {#- Does every ticker find its previous / next row within lookaround_days of the window?
         (one scan of the lake's folders around the window) -#}
-    {%- set near_from = start - modules.datetime.timedelta(days=lookaround_days) -%}
+    {#- start is 0001-01-01 when the share-count state is missing: nothing lies before it -#}
+    {%- set near_from = start - modules.datetime.timedelta(days=lookaround_days) if start.year > 1 else start -%}
     {%- set near_to = end + modules.datetime.timedelta(days=lookaround_days) if end.year < 9999 else end -%}
     {%- set probe = run_query(
         "select count(*) filter (where in_window and not has_prev),"
