@@ -128,7 +128,8 @@ def render_report(data: ReportData) -> str:
     )
 
     chart = report_chart(
-        data, "Market-cap change per day, USD billions; numbered markers are the events in the table below"
+        data,
+        "Value change per day (price moves x the previous day's cap), USD billions; numbered markers are the events in the table below",
     )
 
     loss_rows = "".join(
@@ -163,13 +164,13 @@ def render_report(data: ReportData) -> str:
 <h2>Daily value change and events</h2>
 <figure>
 {chart}
-<figcaption>Bars: the day's market-cap change of the watchlist (benchmarks excluded; only tickers with a
+<figcaption>Bars: the day's value change of the watchlist (price moves, never a share-count switch; benchmarks excluded; only tickers with a
 market cap on both days are compared). Lines: the {TOP_MOVERS} tickers with the largest single-day moves
 in the window. Numbered markers: the events below (hover for the title); grey columns are days without a session.</figcaption>
 </figure>
 <h2>Largest single-day losses in the window</h2>
 <table>
-<thead><tr><th>Session</th><th>Ticker</th><th>Company</th><th class="num">Return</th><th class="num">Market cap</th><th class="num">Close</th></tr></thead>
+<thead><tr><th>Session</th><th>Ticker</th><th>Company</th><th class="num">Return</th><th class="num">Value change</th><th class="num">Close</th></tr></thead>
 <tbody>{loss_rows or nothing}</tbody>
 </table>
 <h2>Event timeline</h2>

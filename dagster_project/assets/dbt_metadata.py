@@ -91,7 +91,7 @@ def chart_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str] | None)
 def market_cap_chart(build_db: Path, window: tuple[dt.date, dt.date]) -> tuple[str, int]:
     """(markdown embedding the SVG chart, number of events marked)."""
     data = load_report_data(build_db, *window)
-    svg = report_chart(data, f"Market-cap change per day, {window[0]} – {window[1]} (USD billions)")
+    svg = report_chart(data, f"Value change per day, {window[0]} – {window[1]} (USD billions)")
     encoded = base64.b64encode(svg.encode()).decode()
     return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", len(data.events)
 
