@@ -35,8 +35,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
 demo: install  ## run the whole pipeline on the bundled case study, offline
 	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo
 
+# One pytest worker per core (pytest-xdist): most tests wait on a dbt or Dagster run of their own.
+TEST_WORKERS ?= auto
+
 test: install  ## the test suite, offline (what CI runs; the slow reliability suites are in test-slow)
-	$(BIN)/python -m pytest -q -m "not live and not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not live and not slow"
 
 lint: install  ## ruff (format and lint) on the Python, sqlfluff on the dbt SQL; what CI runs first
 	$(BIN)/ruff format --check .

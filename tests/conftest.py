@@ -20,7 +20,10 @@ SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 
 def pytest_configure(config):
     """Re-parse the dbt project when a model changed since the manifest Dagster loads was built
-    (`make test` does this too; this keeps a bare `pytest` honest)."""
+    (`make test` does this too; this keeps a bare `pytest` honest). Once, in the main process:
+    pytest-xdist's workers start after it and must not parse the same target at once."""
+    if hasattr(config, "workerinput"):
+        return
     dbt_dir = REPO_ROOT / "dbt"
     manifest = dbt_dir / "target" / "manifest.json"
     sources = [p for d in ("models", "macros", "seeds", "tests") for p in (dbt_dir / d).rglob("*") if p.is_file()]

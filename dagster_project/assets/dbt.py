@@ -1,11 +1,12 @@
 """dbt models as Dagster assets, on one lineage graph with the raw assets."""
 
+import contextlib
 import datetime as dt
 import functools
-import json
+import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ WAREHOUSE_POOL = "warehouse"
 # The job whose runs write price partitions; its runs rebuild fct_daily_market_cap
 # incrementally over their partitions (see dbt/models/marts/fct_daily_market_cap.sql).
 PRICE_JOB = "daily_pipeline"
+# Family jobs that never write prices, shares or companies: their dbt builds recompute no
+# session of the price marts (only share-count changes would, and these jobs write none).
+PRICE_UNCHANGED_JOBS = frozenset({"news_pipeline", "app_rank_pipeline"})
+# The window of no session: nothing lies in it, and nothing after it (dbt/macros/market_cap_window.sql)
+NO_PRICE_CHANGE = ("9999-12-31", "9999-12-31")
 
 
 def dbt_executable() -> str:
@@ -52,9 +58,12 @@ class ShockWatchTranslator(DagsterDbtTranslator):
 def price_window(job_name: str | None, tags: Mapping[str, str]) -> tuple[str, str] | None:
     """The sessions a daily_pipeline run wrote, from its tags: one partition or a range.
 
-    None for other jobs and for runs without partitions: dbt then rebuilds the market-cap
-    table from the whole lake (correct, only slower at scale).
+    NO_PRICE_CHANGE for the news and app-chart jobs, which write no prices. None for any
+    other run (a UI materialisation, a run without partitions): dbt then rebuilds the price
+    marts from the whole lake (correct, only slower at scale).
     """
+    if job_name in PRICE_UNCHANGED_JOBS:
+        return NO_PRICE_CHANGE
     if job_name != PRICE_JOB:
         return None
     window = partition_range(tags)
@@ -83,16 +92,42 @@ def prune_invocation_targets(target_dir: Path, keep: int = KEEP_INVOCATION_TARGE
     return folders[keep:]
 
 
-def dbt_build_args(window: tuple[str, str] | None, data_dir: Path | None = None) -> list[str]:
-    """`dbt build`, with the data dir (dbt/profiles.yml reads `var('data_dir')`, falling back
-    to $SHOCKWATCH_DATA_DIR for the dbt CLI) and the price window as dbt vars. dagster-dbt's
-    cli() has no env argument; vars reach both dbt and dagster-dbt's own adapter, from the
-    run's settings, without touching this process's environment."""
-    variables: dict[str, str] = {} if data_dir is None else {"data_dir": str(data_dir)}
-    if window is not None:
-        variables.update(prices_start=window[0], prices_end=window[1])
-    return ["build", "--vars", json.dumps(variables)] if variables else ["build"]
+def dbt_invocation_env(window: tuple[str, str] | None, data_dir: Path) -> dict[str, str]:
+    """What a run tells dbt: its data dir (dbt/profiles.yml, the lake sources) and its price
+    window (dbt/macros/market_cap_window.sql), as environment variables.
 
+    Not `--vars`: dbt hashes the command-line vars as a whole and re-parses the whole project
+    whenever they differ from the saved parse (dbt-core's build_manifest_state_check), so a
+    window that changes every day cost every run a full parse. Environment variables are
+    tracked per file: the same data dir as `make`'s parse keeps partial parsing, and a new
+    window re-parses only the few files that read it.
+    """
+    start, end = window if window is not None else ("", "")
+    return {"SHOCKWATCH_DATA_DIR": str(data_dir), "SHOCKWATCH_PRICES_START": start, "SHOCKWATCH_PRICES_END": end}
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ for the block, then restore what was there.
+
+    dagster-dbt's DbtCliResource.cli() has no env parameter: it starts dbt with a copy of
+    os.environ, inside the call. So the run's values are in place only while dbt is started.
+    """
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# dbt's unit tests check the SQL, not the data: they run in CI and `make test`
+# (tests/dbt/test_unit_tests.py), as dbt advises, not on every scheduled run.
+DBT_BUILD = ["build", "--exclude-resource-type", "unit_test"]
 
 TRANSLATOR = ShockWatchTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -121,9 +156,12 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
         if placed:
             context.log.info(f"no data yet for {', '.join(placed)}: their models build empty")
         window = price_window(context.run.job_name, context.run.tags)
-        if window:
-            context.log.info(f"fct_daily_market_cap: recomputing the price window {window[0]}..{window[1]}")
-        invocation = dbt.cli(dbt_build_args(window, settings.data_path), context=context)
+        if window == NO_PRICE_CHANGE:
+            context.log.info("no price written by this job: the price marts recompute no session")
+        elif window:
+            context.log.info(f"price marts: recomputing the price window {window[0]}..{window[1]}")
+        with environment(dbt_invocation_env(window, settings.data_path)):
+            invocation = dbt.cli(DBT_BUILD, context=context)
         try:
             yield from with_model_metadata(
                 invocation.stream(), settings.build_db, invocation.manifest, window, context.log

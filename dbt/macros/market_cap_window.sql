@@ -5,7 +5,8 @@ docs/PERFORMANCE.md, "Incremental fct_daily_market_cap", has the measurements.
 
 - no window (no `prices_start`/`prices_end` vars), `--full-refresh`, or no table yet:
   everything is rebuilt from the lake, as a plain table would be;
-- `--vars '{"prices_start": "2025-01-27", "prices_end": "2025-01-31"}'` (ISO dates, inclusive):
+- `--vars '{"prices_start": "2025-01-27", "prices_end": "2025-01-31"}'` (ISO dates, inclusive;
+  Dagster runs set SHOCKWATCH_PRICES_START / _END instead, which dbt's partial parsing tracks):
   only these rows are recomputed, from the lake:
     * every row whose trade_date is in the window (rows of the window that are no longer
       in the lake are deleted first, by the model's pre-hook);
@@ -32,8 +33,9 @@ compiled for a run (is_incremental(), the probes: they query the warehouse).
 {#- The window the run asked for: none (no vars), or {'start': 'YYYY-MM-DD', 'end': ...}.
     ISO dates only: they end up in SQL literals, and a bad value fails here, at parse time. -#}
 {% macro market_cap_price_window() -%}
-    {%- set window_start = var('prices_start', none) -%}
-    {%- set window_end = var('prices_end', none) -%}
+    {#- --vars (the dbt CLI) win over the environment (Dagster runs: assets/dbt.py says why) -#}
+    {%- set window_start = var('prices_start', none) or (env_var('SHOCKWATCH_PRICES_START', '') or none) -%}
+    {%- set window_end = var('prices_end', none) or (env_var('SHOCKWATCH_PRICES_END', '') or none) -%}
     {%- if (window_start is none) != (window_end is none) -%}
         {{ exceptions.raise_compiler_error("fct_daily_market_cap: pass both prices_start and prices_end, or neither") }}
     {%- endif -%}

@@ -7,6 +7,7 @@ close of the window), reading the previous session from the lake; share counts t
 from the ones the table was built with widen the window. The result equals a full rebuild.
 """
 
+import datetime as dt
 import os
 import subprocess
 from pathlib import Path
@@ -16,7 +17,13 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from dagster_project.assets.dbt import dbt_build_args, dbt_executable, price_window
+from dagster_project.assets.dbt import (
+    NO_PRICE_CHANGE,
+    dbt_executable,
+    dbt_invocation_env,
+    environment,
+    price_window,
+)
 from dagster_project.config.settings import REPO_ROOT, load_settings
 from dagster_project.definitions import build_definitions
 from tests.pipeline import query, run_pipeline
@@ -105,23 +112,38 @@ def test_the_window_comes_from_daily_pipeline_partition_tags():
         "daily_pipeline",
         {"dagster/asset_partition_range_start": "2024-01-02", "dagster/asset_partition_range_end": "2025-06-30"},
     ) == ("2024-01-02", "2025-06-30")
-    assert price_window("news_pipeline", {"dagster/partition": "2025-01-28"}) is None
+    # the news and app-chart jobs write no prices: their builds recompute no session
+    assert price_window("news_pipeline", {"dagster/partition": "2025-01-28"}) == NO_PRICE_CHANGE
+    assert price_window("app_rank_pipeline", {}) == NO_PRICE_CHANGE
+    assert price_window("__ASSET_JOB", {"dagster/partition": "2025-01-28"}) is None
     assert price_window("daily_pipeline", {}) is None
-    assert dbt_build_args(None) == ["build"]
-    assert dbt_build_args(("2025-01-28", "2025-01-28")) == [
-        "build",
-        "--vars",
-        '{"prices_start": "2025-01-28", "prices_end": "2025-01-28"}',
-    ]
-    # the run's data dir reaches dbt as a var (dbt/profiles.yml), beside the window
-    assert dbt_build_args(None, Path("/d")) == ["build", "--vars", '{"data_dir": "/d"}']
-    assert dbt_build_args(("2025-01-28", "2025-01-29"), Path("/d")) == [
-        "build",
-        "--vars",
-        '{"data_dir": "/d", "prices_start": "2025-01-28", "prices_end": "2025-01-29"}',
-    ]
+    # the run's data dir and window reach dbt as environment variables, never --vars (which
+    # would make dbt re-parse the whole project on every new window)
+    assert dbt_invocation_env(None, Path("/d")) == {
+        "SHOCKWATCH_DATA_DIR": "/d",
+        "SHOCKWATCH_PRICES_START": "",
+        "SHOCKWATCH_PRICES_END": "",
+    }
+    assert dbt_invocation_env(("2025-01-28", "2025-01-29"), Path("/d")) == {
+        "SHOCKWATCH_DATA_DIR": "/d",
+        "SHOCKWATCH_PRICES_START": "2025-01-28",
+        "SHOCKWATCH_PRICES_END": "2025-01-29",
+    }
     with pytest.raises(ValueError):
         price_window("daily_pipeline", {"dagster/partition": "28/01/2025"})
+
+
+def test_the_run_environment_is_in_place_only_while_dbt_starts(monkeypatch):
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", "/before")
+    monkeypatch.delenv("SHOCKWATCH_PRICES_START", raising=False)
+    with environment({"SHOCKWATCH_DATA_DIR": "/run", "SHOCKWATCH_PRICES_START": "2025-01-27"}):
+        assert os.environ["SHOCKWATCH_DATA_DIR"] == "/run"
+        assert os.environ["SHOCKWATCH_PRICES_START"] == "2025-01-27"
+    assert os.environ["SHOCKWATCH_DATA_DIR"] == "/before"
+    assert "SHOCKWATCH_PRICES_START" not in os.environ
+    with pytest.raises(RuntimeError), environment({"SHOCKWATCH_DATA_DIR": "/run"}):
+        raise RuntimeError("dbt failed to start")
+    assert os.environ["SHOCKWATCH_DATA_DIR"] == "/before"
 
 
 def test_a_corrected_close_recomputes_its_session_and_the_next_one(settings, case_study_copy):
@@ -218,6 +240,9 @@ def test_a_share_count_filed_before_the_window_widens_it(settings, case_study_co
 
 # ------------------------------------------------------------------ awkward changes, dbt only
 
+# Every mart that follows the price window (dbt/macros/price_marts_window.sql)
+PRICE_MARTS = ["fct_daily_market_cap", "fct_market_moves", "fct_theme_daily"]
+
 
 def _dbt(data_dir, *args):
     """dbt from the project folder, on `data_dir`, into a target path of its own."""
@@ -228,7 +253,7 @@ def _dbt(data_dir, *args):
             dbt_executable(),
             "run",
             "--select",
-            "+fct_daily_market_cap",
+            *(f"+{mart}" for mart in PRICE_MARTS),
             "--profiles-dir",
             ".",
             "--quiet",
@@ -244,9 +269,10 @@ def _dbt(data_dir, *args):
     )
 
 
-def _rows(db) -> list[tuple]:
+def _rows(db) -> dict[str, list[tuple]]:
+    """Every row of every price mart, in a stable order."""
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(ROWS_SQL).fetchall()
+        return {mart: con.execute(f"select * from marts.{mart} order by all").fetchall() for mart in PRICE_MARTS}
 
 
 def test_window_runs_equal_full_rebuilds_on_awkward_lakes(tmp_path):
@@ -273,9 +299,14 @@ def test_window_runs_equal_full_rebuilds_on_awkward_lakes(tmp_path):
     def window_run_equals_full_rebuild(start, end):
         _dbt(inc, "--vars", f'{{"prices_start": "{start}", "prices_end": "{end}"}}')
         _dbt(full)
-        assert _rows(inc / "warehouse" / "build.duckdb") == _rows(full / "warehouse" / "build.duckdb")
+        windowed, rebuilt = _rows(inc / "warehouse" / "build.duckdb"), _rows(full / "warehouse" / "build.duckdb")
+        for mart in PRICE_MARTS:
+            assert windowed[mart] == rebuilt[mart], f"{mart}: window {start}..{end} differs from a full rebuild"
+        return windowed
 
     _dbt(inc)  # the first build
+    # a news or app-chart run: no session recomputed, the same rows
+    window_run_equals_full_rebuild(*NO_PRICE_CHANGE)
 
     # SYN00003 leaves one session (removed from the watchlist, the partition re-run)
     edit(sessions[100], lambda f: f[f["ticker"] != "SYN00003"])
@@ -290,6 +321,21 @@ def test_window_runs_equal_full_rebuilds_on_awkward_lakes(tmp_path):
     window_run_equals_full_rebuild(sessions[149], sessions[149])
     edit(sessions[180], lambda f: f.assign(close=f["close"] + 1))
     window_run_equals_full_rebuild(sessions[180], sessions[180])
+
+    # a 30% crash in mid-history: a market move on that day, and a changed trailing sigma for
+    # the 60 sessions after it, which a window of that one day must recompute too
+    crash = lambda f: f.assign(close=f["close"].where(f["ticker"] != "SYN00005", f["close"] * 0.7))  # noqa: E731
+    edit(sessions[120], crash)
+    rows = window_run_equals_full_rebuild(sessions[120], sessions[120])
+    assert ("SYN00005", dt.date.fromisoformat(sessions[120])) in {r[:2] for r in rows["fct_market_moves"]}
+
+    # a ticker changes theme (the watchlist changed): every date of the theme totals moves
+    companies = datasets.COMPANIES.path(lake)
+    frame = pd.read_parquet(companies)
+    frame.loc[frame["ticker"] == "SYN00002", "theme"] = "other"
+    lake_module.write_parquet_atomic(frame, companies, datasets.COMPANIES.schema)
+    rows = window_run_equals_full_rebuild(sessions[-1], sessions[-1])
+    assert {r[0] for r in rows["fct_theme_daily"]} == {"synthetic", "other"}
 
     # a new ticker in the last three sessions
     for day in sessions[-3:]:

@@ -4,6 +4,14 @@
 -- only compare tickers with a market cap on both the day and their previous session: a ticker
 -- whose first share count becomes known (or that has none, like ARM and MRVL in the case study)
 -- would otherwise show up as a jump or a drop of the theme's value that no price ever made.
+--
+-- Incremental with fct_daily_market_cap's price window (macros/price_marts_window.sql): a
+-- window run recomputes the dates from the first one fct_daily_market_cap recomputed (every
+-- date when the watchlist's themes changed); any other build, everything.
+{{ config(**price_mart_config(['theme', 'trade_date'], members=true)) }}
+
+{%- set recompute_from = price_marts_window(members=true) %}
+
 with members as (
     select
         ticker,
@@ -23,6 +31,7 @@ daily as (
         m.market_cap_usd - m.market_cap_change_usd as comparable_prev_market_cap_usd
     from {{ ref('fct_daily_market_cap') }} as m
     inner join members as c using (ticker)
+    {% if recompute_from %}where m.trade_date >= date '{{ recompute_from }}'{% endif %}
 )
 
 select

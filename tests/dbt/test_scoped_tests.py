@@ -1,0 +1,88 @@
+"""Data tests on a window run check the rows the run changed (dbt/macros/get_where_subquery.sql):
+a bad row inside the window fails the build, one outside it is left to full builds, and a
+full build checks everything."""
+
+import json
+import os
+import subprocess
+
+import pandas as pd
+import pytest
+
+from dagster_project.assets.dbt import NO_PRICE_CHANGE, dbt_executable
+from dagster_project.config.settings import REPO_ROOT
+
+
+def _dbt_test(data_dir, window=None) -> dict[str, str]:
+    """`dbt test` of stg_prices and fct_daily_market_cap: {test name: status}."""
+    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(data_dir), DO_NOT_TRACK="1")
+    target = data_dir / "target"
+    args = ["--vars", json.dumps({"prices_start": window[0], "prices_end": window[1]})] if window else []
+    subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--select",
+            "stg_prices",
+            "fct_daily_market_cap",
+            "--profiles-dir",
+            ".",
+            "--quiet",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            *args,
+        ],
+        cwd=REPO_ROOT / "dbt",
+        env=env,
+        check=False,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: r["status"] for r in results}
+
+
+@pytest.fixture
+def lake_with_a_duplicate_bar(tmp_path):
+    """A small synthetic lake, built once, then one session gains a duplicate bar."""
+    from bench.synthetic_lake import generate
+    from dagster_project import datasets
+    from dagster_project import lake as lake_module
+
+    generate(tmp_path, tickers=3, years=1, quiet=True)
+    (tmp_path / "warehouse").mkdir()
+    subprocess.run(
+        [
+            dbt_executable(),
+            "run",
+            "--select",
+            "+fct_daily_market_cap",
+            "+dim_company",
+            "--profiles-dir",
+            ".",
+            "--quiet",
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        cwd=REPO_ROOT / "dbt",
+        env=dict(os.environ, SHOCKWATCH_DATA_DIR=str(tmp_path), DO_NOT_TRACK="1"),
+        check=True,
+    )
+    sessions = sorted(p.name.split("=")[1] for p in (tmp_path / "lake" / "prices").glob("trade_date=*"))
+    bad_day = sessions[100]
+    path = datasets.PRICES.path(tmp_path / "lake", bad_day)
+    frame = pd.read_parquet(path)
+    lake_module.write_parquet_atomic(pd.concat([frame, frame.head(1)]), path, datasets.PRICES.schema)
+    return tmp_path, sessions, bad_day
+
+
+def test_a_window_run_checks_its_sessions_and_a_full_build_checks_all(lake_with_a_duplicate_bar):
+    data_dir, sessions, bad_day = lake_with_a_duplicate_bar
+    uniqueness = "unique_combination_of_columns_stg_prices_ticker__trade_date"
+
+    assert _dbt_test(data_dir)[uniqueness] == "fail"  # a full build sees every session
+    assert _dbt_test(data_dir, (bad_day, bad_day))[uniqueness] == "fail"  # the window holds the bad bar
+    elsewhere = _dbt_test(data_dir, (sessions[-1], sessions[-1]))
+    assert elsewhere[uniqueness] == "pass"  # not this run's sessions: not re-checked
+    assert set(elsewhere.values()) == {"pass"}
+    assert set(_dbt_test(data_dir, NO_PRICE_CHANGE).values()) == {"pass"}  # a news run re-checks no price
