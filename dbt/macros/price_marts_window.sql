@@ -9,26 +9,82 @@ fct_market_moves for the sessions after it. On a daily run the window is the new
 so "onwards" is that session alone; on a backfill of old history it is the rest of the
 history, which is what depends on it.
 
-A window build of fct_daily_market_cap records what it recomputes in
-<target schema>.fct_daily_market_cap__recomputed (never published): one row, recomputed_from,
-null for a full rebuild. Its pre-hook writes it with the macro that decides the rows, on the
-same state as the model's body, inside the build's transaction: exactly what the model did.
+Every dbt build appends a row to a ledger, <target schema>.price_marts__builds (never
+published): build_id, the window asked for, and recomputed_from, the first date of the price
+marts it recomputed (null: everything). The row is written when the build starts, so a build
+whose first tests fail is still on it; fct_daily_market_cap's pre-hook sets recomputed_from
+with the macro that decides its rows, inside its build's transaction. The publish step records
+the last build_id it published in <target schema>.price_marts__published; the builds after it
+are "pending": what the data tests (macros/get_where_subquery.sql) and the next publish must
+still cover, until a build passes and is published.
 -#}
 
-{#- The state relation, named from the target (a unit test compiles models with a `this` of its own) -#}
-{% macro price_marts_state() -%}
-    {%- set state = api.Relation.create(database=target.database, schema=target.schema,
-                                        identifier='fct_daily_market_cap__recomputed') -%}
-    {{ return(state) }}
+{#- The ledger and the publish record, named from the target (a unit test compiles models with a `this` of its own) -#}
+{% macro price_marts_ledger() -%}
+    {%- set ledger = api.Relation.create(database=target.database, schema=target.schema,
+                                         identifier='price_marts__builds') -%}
+    {{ return(ledger) }}
+{%- endmacro %}
+
+{% macro price_marts_published() -%}
+    {%- set published = api.Relation.create(database=target.database, schema=target.schema,
+                                            identifier='price_marts__published') -%}
+    {{ return(published) }}
 {%- endmacro %}
 
 
-{#- fct_daily_market_cap's pre-hook: what the build recomputes (market_cap_window(), as the
-    model's body called it: same arguments, same state, so the same answer) -#}
+{#- on-run-start (dbt_project.yml): every `dbt build` / `dbt run` appends its row first, before
+    any test can fail: its window, and recomputed_from 9999-12-31 (no mart date yet; a build
+    without a window: null, everything). fct_daily_market_cap's pre-hook then sets what it
+    recomputes (market_cap_window(), as the model's body calls it: same arguments, same
+    state, so the same answer), inside its build's transaction. -#}
+{% macro record_price_build() -%}
+    {%- if flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set window = market_cap_price_window() -%}
+    create table if not exists {{ price_marts_ledger() }}
+        (build_id bigint, window_start date, window_end date, recomputed_from date);
+    insert into {{ price_marts_ledger() }}
+    select
+        coalesce(max(build_id), 0) + 1,
+        {{ "date '" ~ window.start ~ "'" if window else "null" }},
+        {{ "date '" ~ window.end ~ "'" if window else "null" }},
+        {{ "date '9999-12-31'" if window else "null" }}
+    from {{ price_marts_ledger() }}
+{%- endmacro %}
+
 {% macro record_market_cap_recomputed(price_window, shares_state) -%}
     {%- set recompute = market_cap_window(price_window, shares_state) -%}
-    {%- set recomputed_from = "date '" ~ recompute.start ~ "'" if recompute else "null::date" -%}
-    create or replace table {{ price_marts_state() }} as select {{ recomputed_from }} as recomputed_from
+    update {{ price_marts_ledger() }}
+    set recomputed_from = {{ "date '" ~ recompute.start ~ "'" if recompute else "null" }}
+    where build_id = (select max(build_id) from {{ price_marts_ledger() }})
+{%- endmacro %}
+
+
+{#- What the builds not yet published changed: none when nothing is known (no ledger: a
+    warehouse from before it) or a build among them recomputed everything, else
+    {'recomputed_from': date, 'window_start': date, 'window_end': date} over all of them. -#}
+{% macro price_marts_pending() -%}
+    {%- set ledger = price_marts_ledger() -%}
+    {%- set published = price_marts_published() -%}
+    {%- if adapter.get_relation(database=ledger.database, schema=ledger.schema, identifier=ledger.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set after = "0" -%}
+    {%- if adapter.get_relation(database=published.database, schema=published.schema, identifier=published.identifier) is not none -%}
+        {%- set after = "(select coalesce(max(build_id), 0) from " ~ published ~ ")" -%}
+    {%- endif -%}
+    {%- set row = run_query(
+        "select count(*), count(*) filter (where recomputed_from is null or window_start is null),"
+        ~ " min(recomputed_from), min(window_start), max(window_end)"
+        ~ " from " ~ ledger ~ " where build_id > " ~ after).rows[0] -%}
+    {%- if row[1] > 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- nothing pending: an empty range -#}
+    {%- set never = modules.datetime.date(9999, 12, 31) -%}
+    {{ return({'recomputed_from': row[2] or never, 'window_start': row[3] or never, 'window_end': row[4] or never}) }}
 {%- endmacro %}
 
 
@@ -53,11 +109,13 @@ same state as the model's body, inside the build's transaction: exactly what the
             {{ return(everything) }}
         {%- endif -%}
     {%- endif -%}
-    {%- set state = price_marts_state() -%}
-    {%- if adapter.get_relation(database=state.database, schema=state.schema, identifier=state.identifier) is none -%}
+    {%- set ledger = price_marts_ledger() -%}
+    {%- if adapter.get_relation(database=ledger.database, schema=ledger.schema, identifier=ledger.identifier) is none -%}
         {{ return(everything) }}
     {%- endif -%}
-    {%- set recomputed_from = run_query("select recomputed_from from " ~ state).columns[0].values()[0] -%}
+    {#- this build's row of the ledger (fct_daily_market_cap's pre-hook wrote it) -#}
+    {%- set recomputed_from = run_query("select recomputed_from from " ~ ledger
+                                        ~ " order by build_id desc limit 1").columns[0].values()[0] -%}
     {#- null: fct_daily_market_cap was rebuilt whole, so is everything on it -#}
     {{ return(recomputed_from if recomputed_from is not none else everything) }}
 {%- endmacro %}

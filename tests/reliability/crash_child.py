@@ -97,7 +97,7 @@ def install(fault: dict) -> None:
 
         DbtCliResource.cli = cli
     elif kind == "publish_mid_copy":
-        from dagster_project.assets import publish
+        from dagster_project import publishing as publish
 
         real_duckdb, copied = publish.duckdb, {"n": 0}
 
@@ -113,7 +113,7 @@ def install(fault: dict) -> None:
 
             def execute(self, sql, *args, **kwargs):
                 result = self._con.execute(sql, *args, **kwargs)
-                if sql.lstrip().lower().startswith("create table"):
+                if sql.lstrip().lower().startswith(("create or replace table", "insert into")):
                     copied["n"] += 1
                     if copied["n"] == fault["n"]:
                         die(f"{kind} after {fault['n']} relations")
@@ -121,7 +121,7 @@ def install(fault: dict) -> None:
 
         publish.duckdb = _Namespace(real_duckdb, connect=lambda *a, **k: Connection(real_duckdb.connect(*a, **k)))
     elif kind in ("publish_before_replace", "publish_after_replace"):
-        from dagster_project.assets import publish
+        from dagster_project import publishing as publish
 
         def hook(src, dst):
             if Path(dst).name == "analytics.duckdb":

@@ -38,9 +38,9 @@ import pyarrow as pa
 import pytest
 
 from dagster_project import lake
-from dagster_project.assets.publish import publish_warehouse
 from dagster_project.config.settings import load_settings
 from dagster_project.definitions import build_definitions
+from dagster_project.publishing import publish_warehouse
 from tests.pipeline import run_pipeline
 from tests.reliability.helpers import (
     REPO_ROOT,

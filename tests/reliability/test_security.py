@@ -33,12 +33,12 @@ from dagster import materialize
 from werkzeug import Response
 
 from dagster_project.assets.news import news_items
-from dagster_project.assets.publish import _sql_literal, publish_warehouse
 from dagster_project.config.settings import load_settings
 from dagster_project.config.source_config import ChartConfig, FeedConfig
 from dagster_project.config.watchlist import WatchlistError, load_watchlist, parse_watchlist
 from dagster_project.definitions import build_definitions
 from dagster_project.entities import alias_pattern
+from dagster_project.publishing import _sql_literal, publish_warehouse
 from dagster_project.resources import sources_for
 from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.http import HttpClient, HttpError, check_url
@@ -151,7 +151,19 @@ def test_alias_patterns_escape_every_re2_metacharacter():
 
 # identifiers from the dbt manifest / information_schema, each double-quoted by a helper
 # (relation, order_by: dagster_project/assets/dbt_metadata.py `_quote`), and a quoted path
-ALLOWED_SQL_INTERPOLATIONS = {"schema", "name", "relation", "order_by", "_sql_literal(str(build_db))"}
+ALLOWED_SQL_INTERPOLATIONS = {
+    # quoted identifiers read from the catalog
+    "schema",
+    "name",
+    "relation",
+    "source",
+    "order_by",
+    # module constants: the publish ledger's table names, the scope SQL (its values are bound)
+    "LEDGER",
+    "PUBLISHED_MARKER",
+    "scope",
+    "_sql_literal(str(build_db))",
+}
 
 
 def _python_files():
@@ -191,7 +203,7 @@ def test_sql_literal_quotes_a_path_with_quotes(tmp_path):
         con.execute("create schema marts")
         con.execute("create table marts.t as select 1 as x")
     assert _sql_literal("it's") == "'it''s'"
-    assert publish_warehouse(build, odd / "analytics.duckdb") == {"marts.t": 1}
+    assert publish_warehouse(build, odd / "analytics.duckdb").counts == {"marts.t": 1}
 
 
 def test_a_data_dir_with_a_quote_builds(tmp_path, monkeypatch):

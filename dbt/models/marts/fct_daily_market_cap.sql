@@ -12,19 +12,18 @@ market_cap_price_window() and market_cap_window() (dbt/macros/market_cap_window.
 {%- set shares_state = api.Relation.create(database=target.database, schema=target.schema,
                                            identifier='fct_daily_market_cap__shares_built') -%}
 
-{#- The second pre-hook records what this build recomputes, for the marts built on it
-    (macros/price_marts_window.sql), in the build's transaction: a failed build leaves the last record. -#}
+{#- The last pre-hook sets what this build recomputes on its row of the ledger the marts built
+    on it, the data tests and the publish step read (macros/price_marts_window.sql), in the
+    build's transaction. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['ticker', 'trade_date'],
     on_schema_change='fail',
     full_refresh=(true if price_window is none else none),
-    pre_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where trade_date between date '"
-        ~ price_window.start ~ "' and date '" ~ price_window.end ~ "'{% endif %}",
-        "{{ record_market_cap_recomputed(market_cap_price_window(), api.Relation.create(database=target.database, schema=target.schema, identifier='fct_daily_market_cap__shares_built')) }}",
-    ] if price_window else [],
+    pre_hook=(["{% if is_incremental() %}delete from {{ this }} where trade_date between date '"
+               ~ price_window.start ~ "' and date '" ~ price_window.end ~ "'{% endif %}"] if price_window else [])
+             + ["{{ record_market_cap_recomputed(market_cap_price_window(), api.Relation.create(database=target.database, schema=target.schema, identifier='fct_daily_market_cap__shares_built')) }}"],
     post_hook=["create or replace table " ~ shares_state ~ " as select ticker, known_from, as_of_date, shares, measure from {{ ref('stg_shares_outstanding') }}"],
 ) }}
 
