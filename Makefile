@@ -88,7 +88,8 @@ report: install  ## HTML report of the case-study window (START=YYYY-MM-DD END=Y
 
 # Benchmarks (docs/PERFORMANCE.md): P1 Dagster pipeline vs bare dbt (case study), P2/P3 the
 # market-cap model at scale on a SYNTHETIC lake (BENCH_TICKERS x BENCH_YEARS of NYSE sessions),
-# P4 feed parsing. Prints measure / value / target / met?; results land in $(BENCH_DIR).
+# P4 feed parsing, P8 the worst case of one hostile news item. Prints measure / value / target /
+# met?; results land in $(BENCH_DIR).
 BENCH_TICKERS ?= 5000
 BENCH_YEARS ?= 20
 BENCH_DIR ?= $(SHOCKWATCH_DATA_DIR)/bench

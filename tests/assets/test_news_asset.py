@@ -117,3 +117,15 @@ def test_items_dated_in_the_future_are_quarantined(replay_settings):
     )
     assert quarantined[["item_id", "reason"]].values.tolist() == [["future", "published more than a day in the future"]]
     assert query(replay_settings.analytics_db, "select item_id from staging.stg_news_items") == [("ok",)]
+
+
+def test_a_title_of_invisible_characters_fails_title_not_empty():
+    # #13: the check used str.strip(), which keeps zero-width characters
+    from dagster_project.assets.news import _news_checks
+
+    stored = news_frame(
+        [item("a1", "\u200b\u200d\ufeff", "2025-01-27T09:00:00Z"), item("a2", "Fine", "2025-01-27T10:00:00Z")]
+    )
+    checks = {c.check_name: c for c in _news_checks(stored, {}, pd.Timestamp("2025-01-28T00:00:00Z"))}
+    assert not checks["title_not_empty"].passed
+    assert checks["title_not_empty"].metadata["sample"].value == ["a1"]

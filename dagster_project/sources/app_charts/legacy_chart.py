@@ -6,6 +6,8 @@ It carries top-grossing (which v2 lacks) and a genre; we use it for top-grossing
   when there are none.
 - Every value hides under `label` / `attributes`: id at `entry.id.attributes["im:id"]`, name
   `im:name.label`, developer `im:artist.label`, genre `category.attributes.label`.
+- `im:contentType.attributes.term` is "Application" in an apps chart; the same iTunes API
+  serves songs, albums and podcasts: any other content type is rejected by name.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from dagster_project.config.source_config import ChartConfig
 from dagster_project.sources.app_charts.payload_fields import (
+    ChartShapeError,
     feed_object,
     get_field,
     missing,
@@ -22,6 +25,16 @@ from dagster_project.sources.app_charts.payload_fields import (
     parse_text,
 )
 from dagster_project.sources.app_charts.ranking import ranked_frame
+
+APP_CONTENT_TYPE = "Application"
+
+
+def _check_content_type(entry: dict, path: str) -> None:
+    node = get_field(entry, "im:contentType", f"{path}.im:contentType", dict, required=False) or {}
+    attributes = node.get("attributes")
+    term = attributes.get("term") if isinstance(attributes, dict) else None
+    if term is not None and term != APP_CONTENT_TYPE:
+        raise ChartShapeError(f"{path}.im:contentType is {str(term)[:40]!r}, not {APP_CONTENT_TYPE!r}")
 
 
 def _label(entry: dict, key: str, path: str, required: bool) -> str:
@@ -51,6 +64,7 @@ def normalise_legacy(
         path = f"feed.entry[{index}]"
         if not isinstance(entry, dict):
             raise mistyped(path, "an object", entry)
+        _check_content_type(entry, path)
         id_node = get_field(entry, "id", f"{path}.id")
         attributes = get_field(id_node, "attributes", f"{path}.id.attributes")
         if attributes.get("im:id") is None:

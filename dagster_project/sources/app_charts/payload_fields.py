@@ -7,6 +7,9 @@ be a digit string, got ..."), so a chart that fails says where.
 from __future__ import annotations
 
 from dagster_project.config.source_config import APP_ID_PATTERN
+from dagster_project.sources.text import clean_text
+
+TEXT_MAX_CHARS = 500  # an app name or developer; Apple's own limit for a name is 30
 
 
 class ChartShapeError(ValueError):
@@ -47,15 +50,18 @@ def parse_app_id(value: object, path: str) -> str:
 
 
 def parse_text(value: object, path: str, required: bool) -> str:
+    """A text field as stored, normalised like news text (sources/text.py: NUL, ESC, newlines
+    and invisible characters out); a required one that is empty after that is an error."""
     if value is None:
         if required:
             raise missing(path)
         return ""
     if not isinstance(value, str):
         raise mistyped(path, "a string", value)
-    if required and not value.strip():
+    text = clean_text(value, TEXT_MAX_CHARS)
+    if required and not text:
         raise ChartShapeError(f"{path} is empty")
-    return value.strip()
+    return text
 
 
 def feed_object(payload: object) -> dict:

@@ -3,8 +3,10 @@ not know the module layout), with one module per job:
 
 - feeds.py       what URL a configured feed is fetched from (Google News searches);
 - parse.py       response bytes -> feedparser result, and when that is a failed feed;
-- sanitise.py    markup -> plain text;
-- normalise.py   parsed entries -> rows in NEWS_COLUMNS, de-duplication;
+- sanitise.py    feed text -> plain text (markup stripped, plain text unescaped), bounded;
+- dates.py       raw date strings -> UTC instants, or why the time is unknown;
+- identity.py    the one rule for "the same item" (adapter, lake merge, staging);
+- normalise.py   parsed entries -> rows in NEWS_COLUMNS, every drop counted with its reason;
 - feed_state.py  ETag / Last-Modified kept between runs;
 - live.py        the live RSS/Atom adapter (HttpClient + feedparser);
 - replay.py      the case-study replay source.

@@ -17,11 +17,16 @@ from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, FeedC
 from dagster_project.sources.http import HttpClient, HttpError, HttpResponse
 from dagster_project.sources.news.feed_state import FeedStateStore
 from dagster_project.sources.news.feeds import feed_url
-from dagster_project.sources.news.normalise import NormalisedFeed, dedupe_items
+from dagster_project.sources.news.identity import count_by_feed, split_duplicates
+from dagster_project.sources.news.normalise import NormalisedFeed
 from dagster_project.sources.news.parse import read_feed
 from dagster_project.sources.news.schema import NewsFetchResult, empty_news
 
 log = logging.getLogger(__name__)
+
+
+def describe_drops(reasons: dict[str, int]) -> str:
+    return ", ".join(f"{n} entr{'y' if n == 1 else 'ies'} ({why})" for why, n in reasons.items())
 
 
 class LiveNewsSource:
@@ -42,6 +47,9 @@ class LiveNewsSource:
     def fetch(self, feeds: list[FeedConfig], start: dt.date, end: dt.date) -> NewsFetchResult:
         frames: list[pd.DataFrame] = []
         result = NewsFetchResult(items=empty_news())
+        # one instant for the whole run: which feed's copy of an item wins must not depend on
+        # the order the feeds are fetched in (identity.py)
+        fetched_at = pd.Timestamp.now(tz="UTC")
         for feed in feeds:
             try:
                 url = self.feed_url(feed, start, end)
@@ -60,18 +68,13 @@ class LiveNewsSource:
                 result.not_modified.append(feed.id)
                 continue
             try:
-                frame, dropped = self._parse(feed, url, response)
+                frame, dropped = self._parse(feed, url, response, fetched_at)
             except ValueError as exc:  # UnreadableFeed, whatever the parser raised
                 log.warning("%s", exc)
                 result.failures[feed.id] = str(exc)
                 continue
             if dropped:
-                result.dropped[feed.id] = dropped
-                log.warning(
-                    "feed %s: dropped %s",
-                    feed.id,
-                    ", ".join(f"{n} entr{'y' if n == 1 else 'ies'} ({why})" for why, n in dropped.items()),
-                )
+                result.dropped[feed.id] = dict(dropped)
             frames.append(frame)
             if self.state:
                 self.state.set(url, response.etag, response.last_modified)
@@ -79,9 +82,15 @@ class LiveNewsSource:
             self.state.save()
         non_empty = [f for f in frames if not f.empty]
         if non_empty:
-            result.items = dedupe_items(pd.concat(non_empty, ignore_index=True))
+            result.items, duplicates = split_duplicates(pd.concat(non_empty, ignore_index=True))
+            for feed_id, reasons in count_by_feed(duplicates).items():
+                counts = result.dropped.setdefault(feed_id, {})
+                for reason, n in reasons.items():
+                    counts[reason] = counts.get(reason, 0) + n
+        for feed_id, reasons in result.dropped.items():
+            log.warning("feed %s: dropped %s", feed_id, describe_drops(reasons))
         return result
 
-    def _parse(self, feed: FeedConfig, url: str, response: HttpResponse) -> NormalisedFeed:
+    def _parse(self, feed: FeedConfig, url: str, response: HttpResponse, fetched_at=None) -> NormalisedFeed:
         # the seam bench/feed_parsing.py times: everything after the bytes have arrived
-        return read_feed(feed, url, response)
+        return read_feed(feed, url, response, fetched_at)

@@ -1,20 +1,20 @@
-"""Parsed feed entries -> rows in NEWS_COLUMNS, and de-duplication across feeds.
+"""Parsed feed entries -> rows in NEWS_COLUMNS.
 
-- feedparser returns `*_parsed` times as UTC struct_time (offsets already applied).
-  Atom entries often have only `updated`; feedparser 6 no longer copies it to `published`,
-  so we fall back explicitly.
-- RSS items without <guid> have no `id`: item_id falls back to the link, then to a SHA-1
-  of title + link (stable across runs).
+- Text fields are read by their declared type (sanitise.field_text): plain text is unescaped,
+  markup is stripped; both are capped before they are read.
+- Times come from the raw date strings (dates.py): zones by name, unknown zones and dates
+  outside a sane range are the entry's drop reason, never a silent UTC.
+- item_id and "the same item" are identity.py's one rule; duplicates are dropped and counted.
 - Google News: item titles end in " - <Outlet>" and the outlet is also in
   `<source url=...>Outlet</source>` (feedparser: `entry.source.title`). The <source> text
   wins; the suffix is stripped from the title. Item links are news.google.com redirect URLs.
+Every entry is either a row or counted in `dropped` under a reason.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import hashlib
+import re
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -22,11 +22,17 @@ import feedparser
 import pandas as pd
 
 from dagster_project.config.source_config import check_url
-from dagster_project.sources.news.sanitise import html_to_text
+from dagster_project.sources.news.dates import Unknown, entry_published
+from dagster_project.sources.news.identity import count_reasons, news_item_id, split_duplicates
+from dagster_project.sources.news.sanitise import field_text
 from dagster_project.sources.news.schema import news_frame
+from dagster_project.sources.text import INVISIBLE
 
 SUMMARY_MAX_CHARS = 2000
 TITLE_MAX_CHARS = 1000
+PUBLISHER_MAX_CHARS = 200
+URL_MAX_CHARS = 2048
+EMPTY_TITLE = "empty title"
 
 
 class NormalisedFeed(NamedTuple):
@@ -40,15 +46,6 @@ def _utc(value) -> dt.datetime:
     return stamp.to_pydatetime()
 
 
-def _struct_to_utc(value) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(calendar.timegm(value), tz=dt.UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
 def _is_google_news(parsed) -> bool:
     feed = parsed.get("feed", {}) or {}
     generator = str(feed.get("generator") or "")
@@ -59,12 +56,35 @@ def _is_google_news(parsed) -> bool:
 
 def _http_url(value: str | None) -> str | None:
     value = (value or "").strip()
-    if not value:
+    # a URL holds no whitespace and no control or invisible character: such a "link" is broken
+    # or hostile, never one to hand an analyst
+    if not value or len(value) > URL_MAX_CHARS or re.search(r"\s", value) or INVISIBLE.search(value):
         return None
     try:
         return check_url(value)
     except ValueError:
         return None  # javascript:, data:, relative leftovers: never hand analysts a non-web link
+
+
+def _declares_types(parsed) -> bool:
+    """Atom and JSON Feed declare a field's type; in RSS feedparser guesses it."""
+    return str(parsed.get("version") or "").startswith(("atom", "json"))
+
+
+def _text(node, key: str, max_chars: int, declared: bool) -> str:
+    """node[key] as text, read by node[key + '_detail'].type."""
+    if not isinstance(node, dict):
+        return ""
+    return field_text(node.get(key), node.get(f"{key}_detail"), max_chars, declared=declared)
+
+
+def _summary(entry, declared: bool) -> str:
+    if entry.get("summary"):
+        return _text(entry, "summary", SUMMARY_MAX_CHARS, declared)
+    content = entry.get("content")
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return field_text(content[0].get("value"), content[0], SUMMARY_MAX_CHARS, declared=declared)
+    return ""
 
 
 def normalise_feed(
@@ -83,19 +103,21 @@ def normalise_feed(
     fetched = _utc(fetched_at)
     if google_news is None:
         google_news = _is_google_news(parsed)
-    feed_title = html_to_text((parsed.get("feed") or {}).get("title")) or None
+    declared = _declares_types(parsed)
+    feed_title = _text(parsed.get("feed") or {}, "title", PUBLISHER_MAX_CHARS, declared) or None
     rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
     dropped: dict[str, int] = {}
 
     def drop(reason: str) -> None:
         dropped[reason] = dropped.get(reason, 0) + 1
 
     for entry in parsed.get("entries", []):
-        title = html_to_text(entry.get("title"), TITLE_MAX_CHARS)
-        link = (entry.get("link") or "").strip()
-        source = entry.get("source") or {}
-        outlet = html_to_text(source.get("title")) if isinstance(source, dict) else ""
+        if not isinstance(entry, dict):
+            drop("not an entry")
+            continue
+        title = _text(entry, "title", TITLE_MAX_CHARS, declared)
+        link = str(entry.get("link") or "").strip()
+        outlet = _text(entry.get("source"), "title", PUBLISHER_MAX_CHARS, declared)
         if outlet and title.endswith(f" - {outlet}"):
             title = title[: -len(f" - {outlet}")].rstrip()
         elif google_news and not outlet and " - " in title:
@@ -103,43 +125,25 @@ def normalise_feed(
             if head.strip() and tail.strip():
                 title, outlet = head.strip(), tail.strip()
         if not title:
-            drop("empty title")
+            drop(EMPTY_TITLE)
             continue
-        published = _struct_to_utc(entry.get("published_parsed")) or _struct_to_utc(entry.get("updated_parsed"))
-        if published is None:
-            drop("no date")
+        published = entry_published(entry)
+        if isinstance(published, Unknown):
+            drop(str(published))
             continue
-        item_id = (entry.get("id") or "").strip() or link
-        if not item_id:
-            raw_title = str(entry.get("title") or "")
-            item_id = "sha1:" + hashlib.sha1(f"{raw_title}\n{link}".encode()).hexdigest()
-        if item_id in seen:
-            drop("duplicate item_id")
-            continue
-        seen.add(item_id)
-        summary = entry.get("summary")
-        if not summary and entry.get("content"):
-            summary = entry["content"][0].get("value")
         rows.append(
             {
                 "feed_id": feed_id,
-                "item_id": item_id,
+                "item_id": news_item_id(entry.get("id"), link, title),
                 "url": _http_url(link),
                 "title": title,
                 "publisher": outlet or default_publisher or feed_title,
                 "published_at": published,
-                "summary": html_to_text(summary, SUMMARY_MAX_CHARS) or None,
+                "summary": _summary(entry, declared) or None,
                 "fetched_at": fetched,
             }
         )
-    return NormalisedFeed(news_frame(rows), dropped)
-
-
-def dedupe_items(items: pd.DataFrame) -> pd.DataFrame:
-    """Keep the first row per item_id, then the first per (non-null) url."""
-    if items.empty:
-        return items
-    items = items.drop_duplicates(subset=["item_id"], keep="first")
-    has_url = items["url"].notna()
-    repeated_url = has_url & items["url"].duplicated(keep="first")
-    return items[~repeated_url].reset_index(drop=True)
+    items, duplicates = split_duplicates(news_frame(rows))
+    for reason, n in count_reasons(duplicates).items():
+        dropped[reason] = dropped.get(reason, 0) + n
+    return NormalisedFeed(items, dropped)

@@ -39,10 +39,10 @@ def news_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 @dataclass
 class NewsFetchResult:
-    items: pd.DataFrame  # NEWS_COLUMNS, deduplicated across feeds; not filtered by date
+    items: pd.DataFrame  # NEWS_COLUMNS, one row per item (identity.py) across feeds; not filtered by date
     failures: dict[str, str] = field(default_factory=dict)  # feed_id -> why it failed
     not_modified: list[str] = field(default_factory=list)  # feed ids answered 304
-    dropped: dict[str, dict[str, int]] = field(default_factory=dict)  # feed_id -> reason -> count
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)  # feed_id -> reason -> count (duplicates too)
 
 
 class NewsSource(Protocol):

@@ -72,11 +72,40 @@ class YFinancePriceSource:
         self.sleep = sleep
 
     def fetch(self, tickers: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Bars of every ticker, chunk by chunk; each chunk in its own guard, so whatever one
+        chunk raises (yfinance, our reading of its frame) is that chunk's named failure and
+        the other chunks are still fetched. Raises one PriceFetchError naming every failed
+        ticker, with the rows that did arrive."""
         tickers = normalise_tickers(tickers)
-        frames = []
+        frames: list[pd.DataFrame] = []
+        failures: list[PriceFetchError] = []
         for i in range(0, len(tickers), self.chunk_size):
-            frames.append(self._fetch_chunk(tickers[i : i + self.chunk_size], start, end))
-        return pd.concat(frames, ignore_index=True) if frames else empty_prices()
+            chunk = tickers[i : i + self.chunk_size]
+            try:
+                frames.append(self._fetch_chunk(chunk, start, end))
+            except PriceFetchError as exc:
+                failures.append(exc)
+                frames.append(exc.rows)
+            except Exception as exc:  # noqa: BLE001 - a third-party crash fails this chunk only
+                log.warning("yfinance download of %s raised", ", ".join(chunk), exc_info=True)
+                cause = f"{type(exc).__name__}: {exc}"[:300]
+                failures.append(
+                    PriceFetchError(
+                        f"yfinance download of {', '.join(chunk)} raised {cause}",
+                        tickers=chunk,
+                        transient=looks_transient(cause),
+                    )
+                )
+        frames = [f for f in frames if not f.empty]
+        rows = pd.concat(frames, ignore_index=True) if frames else empty_prices()
+        if failures:
+            raise PriceFetchError(
+                "; ".join(str(f) for f in failures),
+                tickers=[t for f in failures for t in f.tickers],
+                transient=all(f.transient for f in failures),
+                rows=rows,
+            )
+        return rows
 
     def _fetch_chunk(self, tickers: list[str], start: dt.date, end: dt.date) -> pd.DataFrame:
         got: list[pd.DataFrame] = []
@@ -109,6 +138,7 @@ class YFinancePriceSource:
                 f"after {self.attempts} attempts ({detail})",
                 tickers=pending,
                 transient=all(looks_transient(c) for c in causes.values()),
+                rows=pd.concat(got, ignore_index=True),
             )
         return pd.concat(got, ignore_index=True)
 

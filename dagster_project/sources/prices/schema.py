@@ -39,12 +39,14 @@ PRICES_SCHEMA = pa.schema(
 
 
 class PriceFetchError(RuntimeError):
-    """Some tickers could not be fetched; the message names them and the cause."""
+    """Some tickers could not be fetched; the message names them and the cause. `rows` holds
+    the bars of the tickers that did arrive (PRICE_COLUMNS; empty when none did)."""
 
-    def __init__(self, message: str, tickers: list[str], transient: bool):
+    def __init__(self, message: str, tickers: list[str], transient: bool, rows: pd.DataFrame | None = None):
         super().__init__(message)
         self.tickers = tickers
         self.transient = transient
+        self.rows = rows if rows is not None else empty_prices()
 
 
 class PriceSource(Protocol):

@@ -70,14 +70,16 @@ class YFinanceSharesSource:
             except Exception as exc:  # noqa: BLE001 - collected and reported by name below
                 failed[ticker] = str(exc) if isinstance(exc, SharesFetchError) else f"{type(exc).__name__}: {exc}"
                 transient[ticker] = not isinstance(exc, _NoShareCount) and looks_transient(failed[ticker])
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SHARES_COLUMNS)
         if failed:
             detail = "; ".join(f"{t}: {c}" for t, c in failed.items())
             raise SharesFetchError(
                 f"shares outstanding unavailable for {', '.join(failed)} between {start} and {end} ({detail})",
                 tickers=list(failed),
                 transient=all(transient.values()),
+                rows=rows,
             )
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SHARES_COLUMNS)
+        return rows
 
     def _fetch_one(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         import yfinance as yf

@@ -41,12 +41,20 @@ SHARES_SCHEMA = pa.schema(
 
 
 class SharesFetchError(RuntimeError):
-    """Some tickers have no share count; the message names them and the cause."""
+    """Some tickers have no share count; the message names them and the cause. `rows` holds
+    the counts of the tickers that did arrive (SHARES_COLUMNS; empty when none did)."""
 
-    def __init__(self, message: str, tickers: list[str] | None = None, transient: bool = False):
+    def __init__(
+        self,
+        message: str,
+        tickers: list[str] | None = None,
+        transient: bool = False,
+        rows: pd.DataFrame | None = None,
+    ):
         super().__init__(message)
         self.tickers = list(tickers or [])
         self.transient = transient
+        self.rows = rows if rows is not None else pd.DataFrame(columns=SHARES_COLUMNS)
 
 
 class SharesSource(Protocol):

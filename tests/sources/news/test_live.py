@@ -87,8 +87,11 @@ def test_items_are_deduplicated_across_feeds(httpserver):
         ),
     )
     result = make_source().fetch([a, b], JAN27, JAN28)
+    # same guid: the same item; the same link under another headline: another post (identity.py)
     assert list(zip(result.items["feed_id"], result.items["item_id"])) == [
         ("a_xml", "same-guid"),
         ("a_xml", "a-2"),
+        ("b_xml", "b-2"),
         ("b_xml", "b-3"),
     ]
+    assert result.dropped == {"b_xml": {"duplicate item_id": 1}}

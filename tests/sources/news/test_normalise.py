@@ -87,11 +87,13 @@ def test_atom_entry_with_only_updated_and_html_content():
     assert row["publisher"] == "Chip Blog"
 
 
-def test_item_id_falls_back_to_link_then_to_a_stable_hash():
+def test_item_id_without_a_guid_is_a_stable_hash_of_title_and_link():
+    # not the link alone: distinct posts can share one link (identity.py)
     feed = rss(item("Linked story", link="https://news.test/a") + item("Unlinked story"))
     first, _ = normalise_feed("f", parse(feed), FETCHED, None)
     second, _ = normalise_feed("f", parse(feed), FETCHED + pd.Timedelta(hours=1), None)
-    assert first.loc[0, "item_id"] == "https://news.test/a"
+    assert first.loc[0, "item_id"] == "sha1:" + hashlib.sha1(b"Linked story\nhttps://news.test/a").hexdigest()
+    assert first.loc[0, "item_id"] == second.loc[0, "item_id"]
     expected = "sha1:" + hashlib.sha1(b"Unlinked story\n").hexdigest()
     assert first.loc[1, "item_id"] == expected == second.loc[1, "item_id"]
     assert pd.isna(first.loc[1, "url"])
@@ -103,8 +105,8 @@ def test_rows_without_date_or_title_are_dropped_and_counted():
         + item("Undated", link="https://n.test/2", date=None)
         + item("   ", link="https://n.test/3")
         + item("<![CDATA[<img src='x.png'/>]]>", link="https://n.test/4")
-        + item("Dated again", link="https://n.test/1")
-    )  # same link, no guid: same item_id
+        + item("Dated", link="https://n.test/1")
+    )  # same link and title, no guid: same item_id
     items, dropped = normalise_feed("f", parse(feed), FETCHED, None)
     assert list(items["title"]) == ["Dated"]
     assert dropped == {"no date": 1, "empty title": 2, "duplicate item_id": 1}
@@ -123,3 +125,10 @@ def test_non_http_item_links_are_not_published_as_urls():
     feed = rss(item("Sneaky", link="javascript:alert(1)", guid="g1"))
     items, _ = normalise_feed("f", parse(feed), FETCHED, None)
     assert items.loc[0, "item_id"] == "g1" and pd.isna(items.loc[0, "url"])
+
+
+def test_links_with_control_characters_or_spaces_are_not_published_as_urls():
+    # found by tests/sources/test_fuzz.py: check_url alone let "\x01" through into `url`
+    feed = rss(item("A", link="https://n.test/a&#1;b", guid="g1") + item("B", link="https://n.test/a b", guid="g2"))
+    items, _ = normalise_feed("f", parse(feed), FETCHED, None)
+    assert items["url"].isna().all()

@@ -106,6 +106,21 @@ def test_a_feed_that_makes_feedparser_raise_fails_alone(httpserver, caplog):
     assert list(result.items["item_id"]) == ["g"]
 
 
+def test_a_stray_width_end_tag_makes_feedparser_raise_and_fails_that_feed_alone(httpserver):
+    # feedparser 6 raises TypeError on </width> or </height> outside <image>, instead of bozo
+    body = rss(item("Sized", link="https://n.test/w", guid="w") + "</width>")
+    with pytest.raises(TypeError):
+        feedparser.parse(io.BytesIO(body.encode()))
+    bad = serve(httpserver, "/width.xml", body)
+    good = serve(httpserver, "/good.xml", rss(item("Nvidia recovers", link="https://n.test/g", guid="g")))
+
+    result = make_source().fetch([bad, good], JAN27, JAN28)
+
+    assert list(result.failures) == ["width_xml"]
+    assert result.failures["width_xml"].startswith(f"feed width_xml ({bad.url}) could not be parsed: TypeError: ")
+    assert list(result.items["item_id"]) == ["g"]
+
+
 def test_any_exception_of_the_parser_fails_only_that_feed(httpserver, tmp_path, monkeypatch):
     first = serve(httpserver, "/first.xml", rss(item("First", link="https://n.test/1", guid="1")), ETag='"f1"')
     cursed = serve(httpserver, "/cursed.xml", rss(item("Cursed", link="https://n.test/2", guid="2")), ETag='"c1"')

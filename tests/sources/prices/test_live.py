@@ -230,3 +230,25 @@ def test_failure_in_second_chunk_names_only_its_ticker(make_session, sleeps):
     assert caught.value.tickers == ["XXXX"]
     assert "2 attempts" in str(caught.value)
     assert len(sleeps) == 1
+
+
+def test_a_chunk_whose_download_raises_fails_alone_and_the_others_are_fetched(make_session, sleeps, monkeypatch):
+    # #13: an exception out of yfinance (or our reading of its frame) for one chunk used to
+    # escape as itself, and the chunks after it were never asked for
+    session = make_session()
+    source = _source(session, sleeps, chunk_size=2, attempts=1)
+    real_download = YFinancePriceSource._download
+
+    def download(self, tickers, start, end):
+        if "NVDA" in tickers:
+            raise KeyError("chart")
+        return real_download(self, tickers, start, end)
+
+    monkeypatch.setattr(YFinancePriceSource, "_download", download)
+    with pytest.raises(PriceFetchError) as caught:
+        source.fetch(["NVDA", "AVGO", "MSFT"], START, END)
+
+    assert sorted(caught.value.tickers) == ["AVGO", "NVDA"]
+    assert "KeyError: 'chart'" in str(caught.value)
+    assert [c.symbol for c in session.calls("chart", purpose="history")] == ["MSFT"]
+    assert caught.value.rows.groupby("ticker").size().to_dict() == {"MSFT": 4}

@@ -203,3 +203,24 @@ def test_persistent_rate_limit_is_reported_as_transient(shares_session, sleeps):
     assert "YFRateLimitError" in str(caught.value)
     assert len(sleeps) == 2
     assert [c.status for c in session.calls("timeseries", "NVDA")] == [429] * 6
+
+
+def test_a_ticker_whose_reading_raises_fails_alone_and_the_others_arrive(shares_session, sleeps, monkeypatch):
+    # #13: whatever one ticker's fetch raises is that ticker's named failure; the rows of the
+    # others travel with the error
+    import dagster_project.sources.shares.live as live
+
+    real = live.normalise_shares_full
+
+    def normalise(ticker, series, now):
+        if ticker == "AVGO":
+            raise TypeError("'NoneType' object is not subscriptable")
+        return real(ticker, series, now)
+
+    monkeypatch.setattr(live, "normalise_shares_full", normalise)
+    with pytest.raises(SharesFetchError) as caught:
+        _source(shares_session(), sleeps, attempts=1).fetch(["AVGO", "NVDA"], START, END)
+
+    assert caught.value.tickers == ["AVGO"]
+    assert "TypeError: 'NoneType' object is not subscriptable" in str(caught.value)
+    assert set(caught.value.rows["ticker"]) == {"NVDA"} and len(caught.value.rows) == 3
