@@ -1,0 +1,105 @@
+{#-
+Daily abnormal returns per ticker: the market model of MacKinlay (1997), "Event Studies in
+Economics and Finance", J. Econ. Lit. 35(1), eq. (1)-(2) and (7)-(8): R_it = a_i + b_i R_mt + e_it,
+estimated by OLS over the ticker's sessions [-250, -11] before the day (at least 120 paired
+observations, else null), AR = R - (a + b R_m); the market-adjusted return is R - R_m.
+
+Incremental by the price window like fct_daily_market_cap: macro abnormal_returns_window()
+(dbt/macros/abnormal_returns_window.sql) says which rows a window run recomputes and reads.
+-#}
+{%- set price_window = market_cap_price_window() -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['ticker', 'trade_date'],
+    on_schema_change='fail',
+    full_refresh=(true if price_window is none else none),
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where trade_date >= date '"
+              ~ price_window.start ~ "'{% endif %}"] if price_window else [],
+) }}
+
+{%- set recompute = abnormal_returns_window(price_window, ref('fct_daily_market_cap')) %}
+
+with returns as (
+    select
+        ticker,
+        trade_date,
+        total_return
+    from {{ ref('fct_daily_market_cap') }}
+    {%- if recompute %}
+    where trade_date >= date '{{ recompute.scan_from }}'
+    {%- endif %}
+),
+
+-- every watchlist company is studied against its benchmark; benchmarks themselves are not
+companies as (
+    select
+        ticker,
+        '{{ var("default_benchmark", "SPY") }}' as benchmark
+    from {{ ref('stg_companies') }}
+    where not is_benchmark
+),
+
+paired as (
+    select
+        r.ticker,
+        r.trade_date,
+        c.benchmark,
+        r.total_return as ret,
+        b.total_return as benchmark_ret
+    from returns as r
+    inner join companies as c on r.ticker = c.ticker
+    left join returns as b on c.benchmark = b.ticker and r.trade_date = b.trade_date
+    where r.ticker != c.benchmark
+),
+
+-- OLS over the estimation window: pairs with a null return are skipped (regr_* ignore them)
+estimated as (
+    select
+        *,
+        cast(regr_count(ret, benchmark_ret) over estimation as bigint) as estimation_obs,
+        regr_intercept(ret, benchmark_ret) over estimation as ols_alpha,
+        regr_slope(ret, benchmark_ret) over estimation as ols_beta,
+        regr_syy(ret, benchmark_ret) over estimation as syy,
+        regr_sxy(ret, benchmark_ret) over estimation as sxy,
+        regr_sxx(ret, benchmark_ret) over estimation as sxx
+    from paired
+    window estimation as (partition by ticker order by trade_date rows between 250 preceding and 11 preceding)
+),
+
+model as (
+    select
+        ticker,
+        trade_date,
+        benchmark,
+        ret,
+        benchmark_ret,
+        estimation_obs,
+        case when estimation_obs >= 120 then ols_alpha end as alpha,
+        case when estimation_obs >= 120 then ols_beta end as beta,
+        -- residual standard deviation, L1 - 2 degrees of freedom (MacKinlay eq. 8)
+        case
+            when estimation_obs >= 120
+                then sqrt(greatest(syy - sxy * sxy / sxx, 0) / (estimation_obs - 2))
+        end as resid_std
+    from estimated
+)
+
+select
+    ticker,
+    trade_date,
+    benchmark,
+    ret,
+    benchmark_ret,
+    alpha,
+    beta,
+    resid_std,
+    estimation_obs,
+    ret - (alpha + beta * benchmark_ret) as ar_market_model,
+    ret - benchmark_ret as ar_market_adjusted,
+    (ret - (alpha + beta * benchmark_ret)) / nullif(resid_std, 0) as sar
+from model
+{%- if recompute %}
+where trade_date >= date '{{ recompute.start }}'
+{%- endif %}
