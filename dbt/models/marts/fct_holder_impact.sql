@@ -18,7 +18,7 @@ prices as (
         close,
         prev_close
     from {{ ref('fct_daily_market_cap') }}
-    where ticker in (select ticker from holdings)
+    where ticker in (select h.ticker from holdings as h)
 ),
 
 holders as (
