@@ -1,5 +1,6 @@
 """All benchmarks in one run, side by side: P1 (Dagster pipeline vs bare dbt, case study),
-P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing).
+P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing), P5/P6
+(fct_abnormal_returns at scale on the same lake).
 
     python -m bench.run [--tickers 5000 --years 20] [--work /tmp/shockwatch_bench] [--only P2,P3]
 
@@ -18,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import breakdown, feed_parsing, market_cap_scale, pipeline_overhead
+from bench import abnormal_returns_scale, breakdown, feed_parsing, market_cap_scale, pipeline_overhead
 from bench.common import MEMORY_LIMIT, THREADS, Row, print_table, say
 
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickers", type=int, default=5000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--feed-items", type=int, default=10_000)
-    parser.add_argument("--only", default="P1,P2,P3,P4", help="comma-separated subset of P1,P2,P3,P4")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated subset of P1..P6")
     parser.add_argument(
         "--breakdown",
         action="store_true",
@@ -91,8 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    def abnormal():
+        ar_rows, raw["abnormal_returns"] = abnormal_returns_scale.run(args.work, args.tickers, args.years)
+        rows.extend(r for r in ar_rows if r.measure[:2] in only)
+
     if only & {"P2", "P3"}:
         attempt("P2/P3", scale)
+    if only & {"P5", "P6"}:
+        attempt("P5/P6", abnormal)
     if "P1" in only:
         attempt("P1", pipeline)
     if "P4" in only:

@@ -291,7 +291,7 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
         scan_from, windowed = _compiled_scan_from(inc), frame(db, ROWS_SQL)
         dbt(inc, *args, "--full-refresh")
         assert "where trade_date >= date" not in _compiled_sql(inc)  # really a full rebuild
-        pd.testing.assert_frame_equal(windowed, frame(db, ROWS_SQL))
+        pd.testing.assert_frame_equal(windowed, frame(db, ROWS_SQL), check_exact=True)  # bit for bit
         return scan_from
 
     def bump(f: pd.DataFrame, tickers=("AAA", "BBB", "CCC", "SPY")) -> pd.DataFrame:

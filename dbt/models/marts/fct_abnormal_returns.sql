@@ -54,18 +54,44 @@ paired as (
     where r.ticker != c.benchmark
 ),
 
--- OLS over the estimation window: pairs with a null return are skipped (regr_* ignore them)
-estimated as (
+-- The sums OLS needs, over the estimation window, of the sessions with both returns. In
+-- fixed-point decimals (returns to 1e-14; products exact): integer sums do not depend on the
+-- order DuckDB combines the frame in, so a window run, whose partitions start later, gives
+-- bit for bit the estimates of a full rebuild (double sums, or regr_slope, differ in the
+-- last bits).
+pairs as (
     select
         *,
-        cast(regr_count(ret, benchmark_ret) over estimation as bigint) as estimation_obs,
-        regr_intercept(ret, benchmark_ret) over estimation as ols_alpha,
-        regr_slope(ret, benchmark_ret) over estimation as ols_beta,
-        regr_syy(ret, benchmark_ret) over estimation as syy,
-        regr_sxy(ret, benchmark_ret) over estimation as sxy,
-        regr_sxx(ret, benchmark_ret) over estimation as sxx
+        case when ret is not null and benchmark_ret is not null then cast(benchmark_ret as decimal(18, 14)) end as x,
+        case when ret is not null and benchmark_ret is not null then cast(ret as decimal(18, 14)) end as y
     from paired
+),
+
+sums as (
+    select
+        ticker,
+        trade_date,
+        benchmark,
+        ret,
+        benchmark_ret,
+        count(x) over estimation as estimation_obs,
+        cast(sum(x) over estimation as double) as sx,
+        cast(sum(y) over estimation as double) as sy,
+        cast(sum(x * x) over estimation as double) as sxx,
+        cast(sum(x * y) over estimation as double) as sxy,
+        cast(sum(y * y) over estimation as double) as syy
+    from pairs
     window estimation as (partition by ticker order by trade_date rows between 250 preceding and 11 preceding)
+),
+
+-- centred sums (MacKinlay eq. 2): S_xx = sum (x - mean x)^2, S_xy, S_yy
+centred as (
+    select
+        *,
+        sxx - sx * sx / estimation_obs as cxx,
+        sxy - sx * sy / estimation_obs as cxy,
+        syy - sy * sy / estimation_obs as cyy
+    from sums
 ),
 
 model as (
@@ -76,14 +102,14 @@ model as (
         ret,
         benchmark_ret,
         estimation_obs,
-        case when estimation_obs >= 120 then ols_alpha end as alpha,
-        case when estimation_obs >= 120 then ols_beta end as beta,
+        case when estimation_obs >= 120 then (sy - cxy / cxx * sx) / estimation_obs end as alpha,
+        case when estimation_obs >= 120 then cxy / cxx end as beta,
         -- residual standard deviation, L1 - 2 degrees of freedom (MacKinlay eq. 8)
         case
             when estimation_obs >= 120
-                then sqrt(greatest(syy - sxy * sxy / sxx, 0) / (estimation_obs - 2))
+                then sqrt(greatest(cyy - cxy * cxy / cxx, 0) / (estimation_obs - 2))
         end as resid_std
-    from estimated
+    from centred
 )
 
 select
