@@ -32,11 +32,23 @@ with returns as (
     {%- endif %}
 ),
 
--- every watchlist company is studied against its benchmark; benchmarks themselves are not
+-- every watchlist company is studied against its benchmark (var default_benchmark, SPY; a
+-- company of var benchmarks, {"ASML": "QQQ"}, against its own); benchmarks themselves are not
+{%- set default_benchmark = var('default_benchmark', 'SPY') | upper %}
+{%- set benchmarks = var('benchmarks', {}) %}
 companies as (
     select
         ticker,
-        '{{ var("default_benchmark", "SPY") }}' as benchmark
+        {%- if benchmarks %}
+        case
+            {%- for company, benchmark in benchmarks.items() %}
+            when ticker = '{{ company | upper }}' then '{{ benchmark | upper }}'
+            {%- endfor %}
+            else '{{ default_benchmark }}'
+        end as benchmark
+        {%- else %}
+        '{{ default_benchmark }}' as benchmark
+        {%- endif %}
     from {{ ref('stg_companies') }}
     where not is_benchmark
 ),
@@ -55,15 +67,19 @@ paired as (
 ),
 
 -- The sums OLS needs, over the estimation window, of the sessions with both returns. In
--- fixed-point decimals (returns to 1e-14; products exact): integer sums do not depend on the
--- order DuckDB combines the frame in, so a window run, whose partitions start later, gives
--- bit for bit the estimates of a full rebuild (double sums, or regr_slope, differ in the
--- last bits).
+-- fixed point (returns as integers of 1e-14; products and sums exact, in hugeint): integer
+-- sums do not depend on the order DuckDB combines the frame in, so a window run, whose
+-- partitions start later, gives bit for bit the estimates of a full rebuild (double sums,
+-- or regr_slope, differ in the last bits).
 pairs as (
     select
         *,
-        case when ret is not null and benchmark_ret is not null then cast(benchmark_ret as decimal(18, 14)) end as x,
-        case when ret is not null and benchmark_ret is not null then cast(ret as decimal(18, 14)) end as y
+        case
+            when ret is not null and benchmark_ret is not null then cast(round(benchmark_ret * 1e14) as bigint)
+        end as x,
+        case
+            when ret is not null and benchmark_ret is not null then cast(round(ret * 1e14) as bigint)
+        end as y
     from paired
 ),
 
@@ -75,11 +91,11 @@ sums as (
         ret,
         benchmark_ret,
         count(x) over estimation as estimation_obs,
-        cast(sum(x) over estimation as double) as sx,
-        cast(sum(y) over estimation as double) as sy,
-        cast(sum(x * x) over estimation as double) as sxx,
-        cast(sum(x * y) over estimation as double) as sxy,
-        cast(sum(y * y) over estimation as double) as syy
+        cast(sum(x) over estimation as double) / 1e14 as sx,
+        cast(sum(y) over estimation as double) / 1e14 as sy,
+        cast(sum(cast(x as hugeint) * x) over estimation as double) / 1e28 as sxx,
+        cast(sum(cast(x as hugeint) * y) over estimation as double) / 1e28 as sxy,
+        cast(sum(cast(y as hugeint) * y) over estimation as double) / 1e28 as syy
     from pairs
     window estimation as (partition by ticker order by trade_date rows between 250 preceding and 11 preceding)
 ),
