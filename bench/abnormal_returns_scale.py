@@ -1,15 +1,15 @@
-"""P5 and P6: fct_abnormal_returns at scale, on the SYNTHETIC lake of P2/P3 (bench/synthetic_lake.py).
+"""P6 and P7: fct_abnormal_returns at scale, on the SYNTHETIC lake of P2/P3 (bench/synthetic_lake.py).
 
     python -m bench.abnormal_returns_scale --work /tmp/shockwatch_bench --tickers 5000 --years 20
 
 The synthetic lake has no benchmark, so its first ticker (SYN00000) plays SPY (dbt var
 default_benchmark); every other ticker gets a market model against it.
 
-P5  full build: `dbt run --select fct_abnormal_returns --full-refresh` on a warehouse whose
+P6  full build: `dbt run --select fct_abnormal_returns --full-refresh` on a warehouse whose
     fct_daily_market_cap is built (the model's execution_time) / one hand-written DuckDB query
     computing the same rows from the same fct_daily_market_cap into a table (FLOOR_SQL).
     Target <= 1.5; peak RSS <= 4 GB.
-P6  a one-session window run (the last session held back, then put back, as a daily run
+P7  a one-session window run (the last session held back, then put back, as a daily run
     finds it: `--vars` prices_start = prices_end = that session, fct_daily_market_cap first)
     / the full build, on the model's execution_time. Target <= 0.05.
 """
@@ -112,9 +112,9 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
     shutil.move(lake / "prices" / held.name, held)
     results: dict = {"lake": info, "memory_limit": MEMORY_LIMIT, "threads": THREADS, "benchmark": BENCHMARK}
     try:
-        say(f"P5 building the inputs: +fct_daily_market_cap ({len(sessions) - 1:,} sessions; last held back)")
+        say(f"P6 building the inputs: +fct_daily_market_cap ({len(sessions) - 1:,} sessions; last held back)")
         run_dbt(["run", "--select", "+fct_daily_market_cap", "stg_companies"], data, target, "inputs")
-        say("P5 dbt full build of fct_abnormal_returns")
+        say("P6 dbt full build of fct_abnormal_returns")
         full = run_dbt(
             ["run", "--select", "fct_abnormal_returns", "--full-refresh", "--vars", json.dumps(bench_vars)],
             data,
@@ -123,7 +123,7 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
         )
         t_full = full.extra["run_results"][ABNORMAL]
         say(f"   model {t_full:.1f} s, wall {full.seconds:.1f} s, peak RSS {full.peak_rss_mb:,.0f} MB")
-        say("P5 floor: one hand-written DuckDB query over the same fct_daily_market_cap")
+        say("P6 floor: one hand-written DuckDB query over the same fct_daily_market_cap")
         floor = run_timed(
             [
                 sys.executable,
@@ -144,7 +144,7 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
     finally:
         shutil.move(held, lake / "prices" / held.name)
 
-    say(f"P6 window run for the new session {last}")
+    say(f"P7 window run for the new session {last}")
     window_vars = json.dumps({**bench_vars, "prices_start": last, "prices_end": last})
     daily = run_dbt(
         ["run", "--select", "fct_daily_market_cap", "fct_abnormal_returns", "--vars", window_vars],
@@ -169,7 +169,7 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
     scale = f"{info['tickers']:,} x {info['sessions']:,} sessions = {info['price_rows'] / 1e6:.1f}M rows"
     rows = [
         Row(
-            "P5 abnormal returns full build / floor (model time)",
+            "P6 abnormal returns full build / floor (model time)",
             t_full / t_floor,
             "<= 1.5",
             t_full / t_floor <= 1.5,
@@ -177,14 +177,14 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
             f" (max |beta diff| {beta_diff:.1e})",
         ),
         Row(
-            "P5 peak RSS dbt full build (GB)",
+            "P6 peak RSS dbt full build (GB)",
             full.peak_rss_mb / 1024,
             "<= 4",
             full.peak_rss_mb / 1024 <= 4,
             f"memory_limit {MEMORY_LIMIT}, {THREADS} threads",
         ),
         Row(
-            "P6 abnormal returns, one new session / full build (model time)",
+            "P7 abnormal returns, one new session / full build (model time)",
             t_daily / t_full,
             "<= 0.05",
             t_daily / t_full <= 0.05,
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.common import print_table
 
     rows, _ = run(args.work, args.tickers, args.years)
-    print_table(rows, "P5/P6 fct_abnormal_returns (SYNTHETIC lake)")
+    print_table(rows, "P6/P7 fct_abnormal_returns (SYNTHETIC lake)")
     return 0
 
 

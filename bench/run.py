@@ -1,5 +1,5 @@
 """All benchmarks in one run, side by side: P1 (Dagster pipeline vs bare dbt, case study),
-P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing), P5/P6
+P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing), P6/P7
 (fct_abnormal_returns at scale on the same lake).
 
     python -m bench.run [--tickers 5000 --years 20] [--work /tmp/shockwatch_bench] [--only P2,P3]
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickers", type=int, default=5000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--feed-items", type=int, default=10_000)
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6", help="comma-separated subset of P1..P6")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P6,P7", help="comma-separated subset of P1..P7")
     parser.add_argument(
         "--breakdown",
         action="store_true",
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if only & {"P2", "P3"}:
         attempt("P2/P3", scale)
-    if only & {"P5", "P6"}:
-        attempt("P5/P6", abnormal)
+    if only & {"P6", "P7"}:
+        attempt("P6/P7", abnormal)
     if "P1" in only:
         attempt("P1", pipeline)
     if "P4" in only:
