@@ -1,6 +1,7 @@
 """All benchmarks in one run, side by side: P1 (Dagster pipeline vs bare dbt, case study),
 P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing), P5 (one daily
-run at scale vs the case study), P8 (the worst case of one hostile news item).
+run at scale vs the case study), P6/P7 (fct_abnormal_returns at scale on the same lake), P8
+(the worst case of one hostile news item).
 
     python -m bench.run [--tickers 5000 --years 20] [--work /tmp/shockwatch_bench] [--only P2,P3]
 
@@ -20,7 +21,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench import breakdown, daily_run, feed_parsing, hostile_text, market_cap_scale, pipeline_overhead
+from bench import (
+    abnormal_returns_scale,
+    breakdown,
+    daily_run,
+    feed_parsing,
+    hostile_text,
+    market_cap_scale,
+    pipeline_overhead,
+)
 from bench.common import MEMORY_LIMIT, THREADS, Row, print_table, say
 
 
@@ -38,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickers", type=int, default=5000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--feed-items", type=int, default=10_000)
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P8", help="comma-separated subset of P1,P2,P3,P4,P5,P8")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8", help="comma-separated subset of P1..P8")
     parser.add_argument(
         "--breakdown",
         action="store_true",
@@ -111,8 +120,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    def abnormal():
+        ar_rows, raw["abnormal_returns"] = abnormal_returns_scale.run(args.work, args.tickers, args.years)
+        rows.extend(r for r in ar_rows if r.measure[:2] in only)
+
     if only & {"P2", "P3"}:
         attempt("P2/P3", scale)
+    if only & {"P6", "P7"}:
+        attempt("P6/P7", abnormal)
     if "P1" in only:
         attempt("P1", pipeline)
     if "P4" in only:

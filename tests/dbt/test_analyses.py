@@ -159,3 +159,16 @@ def test_news_spikes(answer):
     first = answer("news_spikes")[0]
     assert (first["entity"], first["news_date"], first["article_count"]) == ("DeepSeek", date(2025, 1, 27), 4)
     assert "DeepSeek overtakes OpenAI's ChatGPT" in first["headlines"]
+
+
+def test_deepseek_event_study(answer):
+    rows = answer("deepseek_event_study")
+    assert len(rows) == 15  # every company of the watchlist, no benchmark
+    nvda = rows[0]
+    assert nvda["ticker"] == "NVDA"
+    assert nvda["beta"] == pytest.approx(2.69, abs=0.005)
+    assert nvda["ar"] == pytest.approx(-0.1333, abs=5e-5) and nvda["ar_adj"] == pytest.approx(-0.1555, abs=5e-5)
+    assert nvda["t_0"] == pytest.approx(-5.11, abs=0.005)
+    assert nvda["abnormal_bn"] == pytest.approx(-465.5, abs=0.05)
+    assert [r["ticker"] for r in rows[:3]] == ["NVDA", "AVGO", "TSM"]
+    assert all(r["ar"] is not None for r in rows)
