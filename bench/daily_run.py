@@ -40,7 +40,7 @@ from dagster import DagsterInstance
 from dagster_dbt import DbtProject
 import dagster_project.definitions as definitions
 from dagster_project.config.settings import load_settings
-first, last, project_copy = sys.argv[1:4]
+first, last, project_copy, run_config = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 definitions.DBT_PROJECT = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
 defs = definitions.build_definitions(load_settings())
 job = defs.resolve_job_def("daily_pipeline")
@@ -48,7 +48,7 @@ instance = DagsterInstance.get()
 loaded = time.perf_counter() - t0
 tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 started = time.perf_counter()
-result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+result = job.execute_in_process(instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
 seconds = time.perf_counter() - started
 if not result.success:
     sys.exit("daily_pipeline failed")
@@ -92,10 +92,10 @@ def _dbt_project(root: Path, data_dir: Path) -> Path:
     return project
 
 
-def _run_child(work: Path, label: str, env: dict, first: str, last: str) -> dict:
+def _run_child(work: Path, label: str, env: dict, first: str, last: str, run_config: dict | None = None) -> dict:
     log = work / f"{label}.log"
-    project = str(work / "dbt_project")
-    timed = run_timed([sys.executable, "-c", CHILD, first, last, project], env=env, cwd=REPO_ROOT, log=log)
+    project, config = str(work / "dbt_project"), json.dumps(run_config or {})
+    timed = run_timed([sys.executable, "-c", CHILD, first, last, project, config], env=env, cwd=REPO_ROOT, log=log)
     line = next(x for x in log.read_text().splitlines() if x.startswith("RESULT "))
     return {**json.loads(line[len("RESULT ") :]), "wall_s": timed.seconds, "peak_rss_mb": timed.peak_rss_mb}
 
@@ -162,7 +162,10 @@ def scale(work: Path, tickers: int, years: int) -> dict:
     run_dbt(["build", "--exclude-resource-type", "unit_test"], data_dir, project / "setup_target", "setup", project)
     publish_warehouse(data_dir / "warehouse" / "build.duckdb", data_dir / "warehouse" / "analytics.duckdb")
     say(f"P5 scale: one daily run for {last}")
-    return {**_run_child(root, "daily", env, last, last), "session": last}
+    # The SYNTHETIC random walk reaches market caps no company has (above $20T): the blocking
+    # plausibility check would rightly stop the run, so its bound is raised for this lake only.
+    config = {"ops": {"shares_outstanding": {"config": {"max_market_cap_usd": 1e16}}}}
+    return {**_run_child(root, "daily", env, last, last, config), "session": last}
 
 
 def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:

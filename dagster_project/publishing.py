@@ -7,7 +7,8 @@ good warehouse.
 
 What goes into the new file costs in proportion to the change when it can:
 - **delta**: the last published file is copied (a file copy, not a database rewrite), then
-  the big price relations get only what the builds since that publish changed (the ledger
+  the big price relations (one row per ticker and session) get only what the builds since
+  that publish changed (the ledger
   dbt keeps, dbt/macros/price_marts_window.sql: delete those dates, insert them from the
   build), and every other relation (a few thousand rows each) is copied whole;
 - **full**: every relation is copied from the build, when the last published file is not the
@@ -39,6 +40,8 @@ SCOPED = {
     ("staging", "stg_prices"): ("trade_date between ? and ?", ("window_start", "window_end")),
     ("marts", "fct_daily_market_cap"): ("trade_date >= ?", ("recomputed_from",)),
     ("marts", "fct_market_moves"): ("trade_date >= ?", ("recomputed_from",)),
+    # recomputed from its window's start onwards (dbt/macros/abnormal_returns_window.sql)
+    ("marts", "fct_abnormal_returns"): ("trade_date >= ?", ("window_start",)),
 }
 
 

@@ -9,6 +9,8 @@ the `where` test config: a root-project macro of that name replaces dbt's own). 
   from the ledger of builds (macros/price_marts_window.sql): a build whose checks failed is
   checked again by the next, until one passes and is published; fct_theme_daily is checked
   whole (a few rows per session, and a watchlist change recomputes all of it);
+- fct_abnormal_returns from the earliest window start since the last publish (it recomputes
+  every session from its window's start);
 - anything else, and any build without a window, is checked whole, as before.
 A test's own `where` config still applies, and-ed with the scope. Blocking is unchanged: a
 scoped test that fails fails the build as an unscoped one would.
@@ -41,7 +43,7 @@ scoped test that fails fails the build as an unscoped one would.
     {%- if window is none or not execute or relation.identifier is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- if relation.identifier not in ['stg_prices', 'fct_daily_market_cap', 'fct_market_moves'] -%}
+    {%- if relation.identifier not in ['stg_prices', 'fct_daily_market_cap', 'fct_market_moves', 'fct_abnormal_returns'] -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set pending = price_marts_pending() -%}
@@ -53,6 +55,10 @@ scoped test that fails fails the build as an unscoped one would.
         {%- set start = [pending.window_start | string, window.start] | min -%}
         {%- set end = [pending.window_end | string, window.end] | max if pending.window_start | string < '9999-12-31' else window.end -%}
         {{ return("trade_date between date '" ~ start ~ "' and date '" ~ end ~ "'") }}
+    {%- endif -%}
+    {%- if relation.identifier == 'fct_abnormal_returns' -%}
+        {#- recomputed from the window's start onwards (macros/abnormal_returns_window.sql) -#}
+        {{ return("trade_date >= date '" ~ pending.window_start ~ "'") }}
     {%- endif -%}
     {{ return("trade_date >= date '" ~ pending.recomputed_from ~ "'") }}
 {%- endmacro %}
