@@ -39,7 +39,7 @@ demo: install  ## run the whole pipeline on the bundled case study, offline
 TEST_WORKERS ?= auto
 
 test: install  ## the test suite, offline (what CI runs; the slow reliability suites are in test-slow)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not live and not slow"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=10 -m "not live and not slow"
 
 lint: install  ## ruff (format and lint) on the Python, sqlfluff on the dbt SQL; what CI runs first
 	$(BIN)/ruff format --check .

@@ -10,16 +10,16 @@ import subprocess
 import pandas as pd
 import pytest
 
-from dagster_project.assets.dbt import NO_PRICE_CHANGE, dbt_executable
+from dagster_project.assets.dbt import NO_PRICE_CHANGE, dbt_executable, dbt_invocation_env
 from dagster_project.config.settings import REPO_ROOT
 from dagster_project.publishing import publish_warehouse
 
 
 def _dbt_test(data_dir, window=None, command="test") -> dict[str, str]:
     """`dbt test` (or build) of stg_prices and fct_daily_market_cap: {test name: status}."""
-    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(data_dir), DO_NOT_TRACK="1")
+    # the window as a Dagster run passes it (the environment: the target's parse is reused)
+    env = dict(os.environ, DO_NOT_TRACK="1", **dbt_invocation_env(window, data_dir))
     target = data_dir / "target"
-    args = ["--vars", json.dumps({"prices_start": window[0], "prices_end": window[1]})] if window else []
     subprocess.run(
         [
             dbt_executable(),
@@ -34,7 +34,6 @@ def _dbt_test(data_dir, window=None, command="test") -> dict[str, str]:
             str(target),
             "--log-path",
             str(target),
-            *args,
         ],
         cwd=REPO_ROOT / "dbt",
         env=env,
