@@ -23,28 +23,19 @@ with
     ~ ref('fct_daily_market_cap') ~ " as older where older.ticker = near.ticker"
     ~ " and older.trade_date < date '" ~ lookback_from ~ "')"
 ).columns[0].values()[0] if recompute_from.year > 1 else 0 %}
--- the rows recomputed and the 60 before them: within {{ lookback_days }} days, else all history
-history as (
-    select
-        ticker,
-        trade_date,
-        pct_change,
-        market_cap_change_usd,
-        value_change_usd
-    from {{ ref('fct_daily_market_cap') }}
-    where trade_date >= date '{{ lookback_from if short == 0 else "0001-01-01" }}'
-),
-{% else %}
-history as (
-    select
-        ticker,
-        trade_date,
-        pct_change,
-        market_cap_change_usd,
-        value_change_usd
-    from {{ ref('fct_daily_market_cap') }}
-),
+{%- set read_from = lookback_from if short == 0 else "0001-01-01" %}
 {% endif %}
+-- the rows recomputed and the 60 before them (within the lookback, else all history); all rows on a full build
+history as (
+    select
+        ticker,
+        trade_date,
+        pct_change,
+        market_cap_change_usd,
+        value_change_usd
+    from {{ ref('fct_daily_market_cap') }}
+    {% if recompute_from %}where trade_date >= date '{{ read_from }}'{% endif %}
+),
 
 returns as (
     select
