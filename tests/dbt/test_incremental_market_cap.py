@@ -26,6 +26,7 @@ from dagster_project.assets.dbt import (
 )
 from dagster_project.config.settings import REPO_ROOT, load_settings
 from dagster_project.definitions import build_definitions
+from tests.dbt.dbt_cli import dbt
 from tests.pipeline import query, run_pipeline
 
 SLICE = ("2025-01-21", "2025-01-31")
@@ -245,31 +246,8 @@ PRICE_MARTS = ["fct_daily_market_cap", "fct_market_moves", "fct_theme_daily"]
 
 
 def _dbt(data_dir, *args, window=None):
-    """dbt from the project folder, on `data_dir`, into a target path of its own; the window
-    as a Dagster run passes it (the environment: the target's parse is reused, where --vars
-    would re-parse the project on every window)."""
-    env = dict(os.environ, SHOCKWATCH_DATA_DIR=str(data_dir), DO_NOT_TRACK="1")
-    env.update(dbt_invocation_env(window, data_dir))
-    target = data_dir / "target"
-    subprocess.run(
-        [
-            dbt_executable(),
-            "run",
-            "--select",
-            *(f"+{mart}" for mart in PRICE_MARTS),
-            "--profiles-dir",
-            ".",
-            "--quiet",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            *args,
-        ],
-        cwd=REPO_ROOT / "dbt",
-        env=env,
-        check=True,
-    )
+    """`dbt run` of the price marts and what they need, on `data_dir`."""
+    dbt(data_dir, "run", "--select", *(f"+{mart}" for mart in PRICE_MARTS), *args, window=window)
 
 
 def _rows(db) -> dict[str, list[tuple]]:

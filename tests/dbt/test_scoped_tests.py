@@ -4,41 +4,18 @@ published session is left to full builds, a failed build is checked again by the
 full build checks everything."""
 
 import json
-import os
-import subprocess
 
 import pandas as pd
 import pytest
 
-from dagster_project.assets.dbt import NO_PRICE_CHANGE, dbt_executable, dbt_invocation_env
-from dagster_project.config.settings import REPO_ROOT
+from dagster_project.assets.dbt import NO_PRICE_CHANGE
 from dagster_project.publishing import publish_warehouse
+from tests.dbt.dbt_cli import dbt
 
 
 def _dbt_test(data_dir, window=None, command="test") -> dict[str, str]:
     """`dbt test` (or build) of stg_prices and fct_daily_market_cap: {test name: status}."""
-    # the window as a Dagster run passes it (the environment: the target's parse is reused)
-    env = dict(os.environ, DO_NOT_TRACK="1", **dbt_invocation_env(window, data_dir))
-    target = data_dir / "target"
-    subprocess.run(
-        [
-            dbt_executable(),
-            command,
-            "--select",
-            "stg_prices",
-            "fct_daily_market_cap",
-            "--profiles-dir",
-            ".",
-            "--quiet",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
-        cwd=REPO_ROOT / "dbt",
-        env=env,
-        check=False,
-    )
+    target = dbt(data_dir, command, "--select", "stg_prices", "fct_daily_market_cap", window=window, check=False)
     results = json.loads((target / "run_results.json").read_text())["results"]
     # the data tests' outcomes (not the models a build ran, nor the project's on-run-start hook)
     return {r["unique_id"].split(".")[2]: r["status"] for r in results if r["unique_id"].startswith("test.")}
@@ -53,23 +30,7 @@ def lake_with_a_duplicate_bar(tmp_path):
 
     generate(tmp_path, tickers=3, years=1, quiet=True)
     (tmp_path / "warehouse").mkdir()
-    subprocess.run(
-        [
-            dbt_executable(),
-            "run",
-            "--select",
-            "+fct_daily_market_cap",
-            "+dim_company",
-            "--profiles-dir",
-            ".",
-            "--quiet",
-            "--target-path",
-            str(tmp_path / "target"),
-        ],
-        cwd=REPO_ROOT / "dbt",
-        env=dict(os.environ, SHOCKWATCH_DATA_DIR=str(tmp_path), DO_NOT_TRACK="1"),
-        check=True,
-    )
+    dbt(tmp_path, "run", "--select", "+fct_daily_market_cap", "+dim_company")
     # published: what the first build changed has passed its checks (dagster_project/publishing.py)
     publish_warehouse(tmp_path / "warehouse" / "build.duckdb", tmp_path / "warehouse" / "analytics.duckdb")
     sessions = sorted(p.name.split("=")[1] for p in (tmp_path / "lake" / "prices").glob("trade_date=*"))
