@@ -86,7 +86,13 @@ def prune_invocation_targets(target_dir: Path, keep: int = KEEP_INVOCATION_TARGE
     (~6 MB) into target/warehouse_models-<run>-<id>; nothing removes them, so a scheduled
     deployment would fill its disk. The newest few stay for debugging a recent run.
     """
-    folders = sorted(target_dir.glob("warehouse_models-*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    aged = []
+    for folder in target_dir.glob("warehouse_models-*"):
+        try:
+            aged.append((folder.stat().st_mtime, folder))
+        except FileNotFoundError:  # another process pruned it since the listing
+            continue
+    folders = [folder for _, folder in sorted(aged, reverse=True)]
     for old in folders[keep:]:
         shutil.rmtree(old, ignore_errors=True)
     return folders[keep:]
