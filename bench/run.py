@@ -1,7 +1,7 @@
 """All benchmarks in one run, side by side: P1 (Dagster pipeline vs bare dbt, case study),
 P2/P3 (fct_daily_market_cap at scale on a SYNTHETIC lake), P4 (feed parsing), P5 (one daily
 run at scale vs the case study), P6/P7 (fct_abnormal_returns at scale on the same lake), P8
-(the worst case of one hostile news item).
+(the worst case of one hostile news item), P9 (the share-count rules on every count at scale).
 
     python -m bench.run [--tickers 5000 --years 20] [--work /tmp/shockwatch_bench] [--only P2,P3]
 
@@ -29,6 +29,7 @@ from bench import (
     hostile_text,
     market_cap_scale,
     pipeline_overhead,
+    share_checks,
 )
 from bench.common import MEMORY_LIMIT, THREADS, Row, print_table, say
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickers", type=int, default=5000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--feed-items", type=int, default=10_000)
-    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8", help="comma-separated subset of P1..P8")
+    parser.add_argument("--only", default="P1,P2,P3,P4,P5,P6,P7,P8,P9", help="comma-separated subset of P1..P9")
     parser.add_argument(
         "--breakdown",
         action="store_true",
@@ -120,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+    def shares():
+        p9_rows, raw["share_checks"] = share_checks.run(args.tickers, args.years)
+        rows.extend(p9_rows)
+
     def abnormal():
         ar_rows, raw["abnormal_returns"] = abnormal_returns_scale.run(args.work, args.tickers, args.years)
         rows.extend(r for r in ar_rows if r.measure[:2] in only)
@@ -136,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         attempt("P5", daily)
     if "P8" in only:
         attempt("P8", hostile)
+    if "P9" in only:
+        attempt("P9", shares)
     # the first value of each id (the headline row; extra rows of an id are details)
     raw["measures"] = {}
     for row in rows:
