@@ -75,6 +75,12 @@ def merged_partition(new: pd.DataFrame, previous: pd.DataFrame, rejected_keys: s
     return pd.concat([new, kept], ignore_index=True) if not kept.empty else new
 
 
+def in_quarters(frame: pd.DataFrame, quarter_starts: set[str]) -> pd.DataFrame:
+    """The rows whose period end falls into one of the calendar quarters (keys of the partitions)."""
+    keys = [calendar_quarter_start(d).isoformat() if pd.notna(d) else None for d in frame["period_end"]]
+    return frame[pd.Series([k in quarter_starts for k in keys], index=frame.index, dtype=bool)]
+
+
 def read_capex_lake(settings: ShockWatchSettings) -> pd.DataFrame:
     root = settings.lake_dir / datasets.CAPEX.name
     frames = [lake.read_parquet(p) for p in sorted(root.glob(f"{datasets.CAPEX.partition_column}=*/{lake.DATA_FILE}"))]
@@ -122,8 +128,7 @@ def capex_quarterly(
 
     wanted = {q.isoformat() for q in quarters}
     framed = with_fiscal_calendar(raw[CAPEX_COLUMNS], fiscal_year_ends)
-    in_range = [calendar_quarter_start(d).isoformat() in wanted for d in framed["period_end"]]
-    good, rejected = quarantine_bad_capex(framed[in_range].reset_index(drop=True), fiscal_year_ends)
+    good, rejected = quarantine_bad_capex(in_quarters(framed, wanted).reset_index(drop=True), fiscal_year_ends)
     if not rejected.empty:
         where = quarantine(settings, "capex_quarterly", context.run_id, rejected)
         for row in rejected.head(20).itertuples():
@@ -153,7 +158,7 @@ def capex_quarterly(
         written.append(quarter)
 
     history = read_capex_lake(settings)
-    landed = history[[calendar_quarter_start(d).isoformat() in wanted for d in history["period_end"]]]
+    landed = in_quarters(history, wanted)
     checks = check_results(
         capex_check_results(landed.reset_index(drop=True), history, fiscal_year_ends, config.rules()),
         warn=context.log.warning,

@@ -102,3 +102,39 @@ def test_a_jump_above_three_times_the_trailing_mean_is_a_warning_naming_both(rep
     assert message == (
         "META 2024-12-31: $40.00B is 5.5x the trailing 4-quarter mean $7.24B (2023-06-30..2024-09-30), more than 3x"
     )
+
+
+def test_a_partial_fetch_updates_what_it_returns_and_keeps_every_other_ticker(replay_settings):
+    assert run(replay_settings, Q4_2024, Q4_2024).success
+    before = partition(replay_settings, Q4_2024).set_index("ticker")
+
+    # Yahoo answers for META only (the others failed, or keep no such old quarter)
+    restated = [row("META", dt.date(2024, 12, 31), 14_500_000_000)]
+    assert run(replay_settings, Q4_2024, Q4_2024, capex=Scripted(restated)).success
+
+    after = partition(replay_settings, Q4_2024).set_index("ticker")
+    assert after.loc["META", "capex_usd"] == 14_500_000_000
+    assert set(after.index) == set(before.index)
+    others = [t for t in before.index if t != "META"]
+    pd.testing.assert_frame_equal(
+        after.loc[others].drop(columns="fetched_at"), before.loc[others].drop(columns="fetched_at")
+    )
+
+
+def test_a_range_with_no_quarter_from_the_source_fails_and_writes_nothing(replay_settings):
+    result = materialize(
+        [capex_quarterly],
+        resources={
+            "settings": replay_settings,
+            "sources": dataclasses.replace(sources_for(replay_settings), capex=Scripted([])),
+            "watchlist": load_watchlist(replay_settings.watchlist_file),
+        },
+        tags={"dagster/asset_partition_range_start": Q4_2024, "dagster/asset_partition_range_end": Q4_2024},
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        "scripted returned no capex quarter ending 2024-10-01..2025-01-08; no partition was written"
+    )
+    assert not (replay_settings.lake_dir / "capex_quarterly" / f"quarter_start={Q4_2024}").exists()
