@@ -5,7 +5,10 @@ yfinance 1.7 specifics (see tests/sources/capex/test_live.py and normalise.py):
   five or so quarters, so a backfill of older quarters gets nothing from here and the lake keeps
   what it had (replay or earlier runs) for them;
 - an empty statement, or one without a capex line (a bank), is a definitive answer: reported
-  at once, not retried;
+  at once, not retried. With yfinance's exceptions shown, a symbol Yahoo has no statement for
+  raises `YFException("Empty fundamentals-timeseries result")` (yfinance retries it once in
+  chunks first); that too means "no capex", unless the responses were HTTP errors: Yahoo's 5xx
+  page parses as the same "empty" result, and is then reported as the outage it is (transient);
 - the reporting currency is not in the statement; it is `info['financialCurrency']` (TSM
   reports TWD, while its ADS trades in USD), read in the same attempt;
 - failures are told transient from permanent as for prices and shares (yfinance_plumbing).
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 class _NoCapex(CapexFetchError):
     """Yahoo answered, and has no capex for this ticker: retrying cannot change that."""
+
+
+EMPTY_STATEMENT = "Empty fundamentals-timeseries result"
 
 
 def _yfinance_ticker(symbol: str, session=None):
@@ -88,7 +94,7 @@ class YFinanceCapexSource:
             statuses: list = []
             try:
                 with yfinance_exceptions_shown(), yahoo_http_errors() as statuses:
-                    return self._fetch_once(self.ticker_factory(ticker, self.session), ticker, start, end)
+                    return self._fetch_once(self.ticker_factory(ticker, self.session), ticker, start, end, statuses)
             except _NoCapex:
                 raise
             except Exception as exc:  # noqa: BLE001
@@ -105,10 +111,23 @@ class YFinanceCapexSource:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _fetch_once(handle, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def _fetch_once(handle, ticker: str, start: dt.date, end: dt.date, statuses: list) -> pd.DataFrame:
         now = pd.Timestamp.now(tz="UTC")
-        statement = handle.quarterly_cashflow
+        try:
+            statement = handle.quarterly_cashflow
+        except Exception as exc:  # noqa: BLE001 - only yfinance's "empty result" is re-read
+            if EMPTY_STATEMENT not in str(exc):
+                raise
+            statement = None
         if statement is None or statement.empty or not statement.notna().any().any():
+            # a 5xx error page also parses as "empty": then it is an outage, not an answer
+            http = http_errors_for(ticker, statuses, "/fundamentals-timeseries/")
+            if http:
+                raise CapexFetchError(
+                    f"{http} (yfinance read the error page as an empty statement)",
+                    tickers=[ticker],
+                    transient=looks_transient(http),
+                )
             raise _NoCapex(f"{ticker}: Yahoo has no quarterly cash-flow statement", tickers=[ticker])
         currency = (handle.get_info() or {}).get("financialCurrency")
         try:

@@ -41,6 +41,8 @@ META = statement(
 
 
 class Handle:
+    """A yfinance Ticker stand-in serving a recorded statement (or raising the scripted failures)."""
+
     def __init__(self, cashflow=None, currency="USD", failures=()):
         self._cashflow = cashflow
         self.currency = currency
@@ -122,3 +124,52 @@ def test_a_timeout_on_every_attempt_is_reported_as_transient():
     with pytest.raises(CapexFetchError) as caught:
         source({"META": down}).fetch(["META"], START, END)
     assert caught.value.transient and "ReadTimeout" in str(caught.value) and down.calls == 3
+
+
+# --------------------------------------------------------------------------- through yfinance
+# The same adapter with its real yfinance handle, against the fake Yahoo (tests/sources/yahoo_fake.py):
+# yfinance builds `quarterly_cashflow` from the fundamentals time series and `info` from
+# quoteSummary, exactly as it does against Yahoo.
+
+META_SERIES = {
+    "CapitalExpenditure": {"2024-12-31": -14.425e9, "2024-09-30": -8.258e9, "2024-06-30": None},
+    "FreeCashFlow": {"2024-12-31": 13.15e9, "2024-09-30": 15.52e9, "2024-06-30": 10.90e9},
+}
+
+
+def real_source(session, sleeps):
+    return YFinanceCapexSource(session=session, sleep=sleeps.append)
+
+
+def test_through_yfinance_the_statement_becomes_positive_usd_quarters(make_session, sleeps):
+    session = make_session(cashflow={"META": META_SERIES}, quotes={"META": {"financialCurrency": "USD"}})
+    rows = real_source(session, sleeps).fetch(["META"], START, END)
+
+    spend = dict(zip(rows["period_end"].astype(str), rows["capex_usd"]))
+    assert spend["2024-12-31"] == 14_425_000_000 and spend["2024-09-30"] == 8_258_000_000
+    assert np.isnan(spend["2024-06-30"])  # Yahoo left the line out for that quarter
+    assert set(rows["currency"]) == {"USD"} and not sleeps
+    assert any("quarterlyCapitalExpenditure" in c.params["type"] for c in session.calls("timeseries", "META"))
+
+
+def test_through_yfinance_a_symbol_without_statement_is_a_definitive_no(make_session, sleeps):
+    session = make_session(cashflow={"META": META_SERIES}, quotes={"META": {"financialCurrency": "USD"}})
+    with pytest.raises(CapexFetchError) as caught:
+        real_source(session, sleeps).fetch(["META", "ZZZZ"], START, END)
+
+    assert caught.value.tickers == ["ZZZZ"] and not caught.value.transient and not sleeps
+    assert "ZZZZ: Yahoo has no quarterly cash-flow statement" in str(caught.value)
+    assert set(caught.value.rows["ticker"]) == {"META"}
+
+
+def test_through_yfinance_an_outage_is_named_and_transient(make_session, sleeps):
+    session = make_session(
+        cashflow={"META": META_SERIES},
+        quotes={"META": {"financialCurrency": "USD"}},
+        timeseries_failures={"META": [503] * 12},
+    )
+    with pytest.raises(CapexFetchError) as caught:
+        real_source(session, sleeps).fetch(["META"], START, END)
+
+    assert caught.value.transient and "HTTP 503" in str(caught.value)
+    assert len(sleeps) == 2  # three attempts
