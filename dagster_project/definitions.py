@@ -9,11 +9,10 @@ no dbt parse): `defs` is a lazy `@definitions` function, which `dagster dev`, `d
 from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, define_asset_job, definitions
-from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.capex import capex_quarterly
-from dagster_project.assets.dbt import DBT_PROJECT, dbt_executable, warehouse_models_asset
+from dagster_project.assets.dbt import DBT_PROJECT, warehouse_models_asset
 from dagster_project.assets.ingest import companies, entities, prices
 from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
@@ -22,6 +21,7 @@ from dagster_project.assets.shares import shares_outstanding
 from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.config.watchlist import Watchlist
+from dagster_project.dbt_cli import ShockWatchDbtCli, dbt_executable
 from dagster_project.partitions import (
     app_rank_day_partitions,
     capex_quarter_partitions,
@@ -99,7 +99,7 @@ def build_definitions(
         sensors=SENSORS,
         resources={
             **build_resources(settings, sources, watchlist),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": ShockWatchDbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
         },
     )
 

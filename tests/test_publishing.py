@@ -7,6 +7,7 @@ import shutil
 import duckdb
 from dagster import DagsterInstance
 
+from dagster_project.dbt_cli import partial_parse_seed
 from dagster_project.definitions import build_definitions
 from dagster_project.publishing import publish_warehouse
 from tests.pipeline import run_pipeline
@@ -49,6 +50,8 @@ def test_window_runs_publish_their_change_and_equal_a_full_publish(replay_settin
     assert delta == _contents(tmp_path / "full.duckdb")
     nvda = [r for r in delta["marts.fct_daily_market_cap"] if r[0] == "NVDA"]
     assert [str(r[1]) for r in nvda][-2:] == ["2025-01-27", "2025-01-28"]  # the window sessions landed
+    # the dbt parse the runs kept for this data dir (dagster_project/dbt_cli.py)
+    assert partial_parse_seed(replay_settings.warehouse_dir).stat().st_size > 0
 
 
 def test_an_analytics_file_not_published_from_this_build_is_replaced_whole(replay_settings, tmp_path):

@@ -5,7 +5,6 @@ import datetime as dt
 import functools
 import os
 import shutil
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,11 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_project import datasets
 from dagster_project.assets.dbt_metadata import with_model_metadata
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
+from dagster_project.dbt_cli import (
+    dbt_executable,  # noqa: F401  (tests and bench import it from here)
+    invocation_target,
+    keep_partial_parse,
+)
 from dagster_project.lib.run_tags import partition_range
 from dagster_project.resources import PoolSlotRecorder
 
@@ -33,12 +37,6 @@ PRICE_JOB = "daily_pipeline"
 PRICE_UNCHANGED_JOBS = frozenset({"news_pipeline", "app_rank_pipeline", "capex_pipeline"})
 # The window of no session: nothing lies in it, and nothing after it (dbt/macros/market_cap_window.sql)
 NO_PRICE_CHANGE = ("9999-12-31", "9999-12-31")
-
-
-def dbt_executable() -> str:
-    """The dbt next to this interpreter (the project's virtualenv), else whatever is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 class ShockWatchTranslator(DagsterDbtTranslator):
@@ -166,13 +164,17 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
             context.log.info("no price written by this job: the price marts recompute no session")
         elif window:
             context.log.info(f"price marts: recomputing the price window {window[0]}..{window[1]}")
+        target = invocation_target(
+            project.project_dir / project.target_path, context.run.run_id, settings.warehouse_dir
+        )
         with environment(dbt_invocation_env(window, settings.data_path)):
-            invocation = dbt.cli(DBT_BUILD, context=context)
+            invocation = dbt.cli(DBT_BUILD, context=context, target_path=target)
         try:
             yield from with_model_metadata(
                 invocation.stream(), settings.build_db, invocation.manifest, window, context.log
             )
+            keep_partial_parse(target, settings.warehouse_dir)
         finally:
-            prune_invocation_targets(invocation.target_path.parent)
+            prune_invocation_targets(target.parent)
 
     return warehouse_models

@@ -1,0 +1,85 @@
+"""The dbt CLI resource: dagster-dbt's DbtCliResource without two probes it runs on every call.
+
+dagster-dbt 0.29's `DbtCliResource.cli()` does two things before it starts `dbt build`, on
+every run (the resource is set up again for each run, so nothing carries over):
+
+- `dbt --version` in a subprocess, to learn which engine it drives (Core or Fusion). That
+  imports all of dbt: 2-5 s on 2 cores, as long as the case study's whole dbt step on a
+  quiet day. ShockWatch installs dbt-core at a pinned version beside this interpreter
+  (pyproject.toml), so the version is read from the installed package's metadata.
+- an in-process dbt adapter, which parses every dbt macro (~2 s). dagster-dbt uses it only
+  for `fetch_row_counts()` / `fetch_column_metadata()`, which ShockWatch does not call (row
+  counts come from one query per build: assets/dbt_metadata.py).
+
+No public setting turns either off, so this overrides two private hooks of the pinned
+version. tests/test_dbt_cli.py fails if an upgrade renames them (the probes would silently
+come back) and checks that a dbt step starts no `dbt --version`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+from packaging import version
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (the project's virtualenv), else whatever is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+class ShockWatchDbtCli(DbtCliResource):
+    """DbtCliResource, minus the per-call `dbt --version` and adapter probes (module docstring)."""
+
+    @property
+    def _cli_version(self) -> version.Version:
+        return version.parse(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
+        return None
+
+
+# dbt's partial-parse state, kept beside the build it parsed for (see invocation_target).
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def partial_parse_seed(warehouse_dir: Path) -> Path:
+    return warehouse_dir / f"dbt_{PARTIAL_PARSE}"
+
+
+def invocation_target(project_target_dir: Path, run_id: str, warehouse_dir: Path) -> Path:
+    """A new per-invocation dbt target folder, holding the partial parse that the last dbt
+    step on this data dir left (if any).
+
+    dbt re-parses the whole project (~3 s) when the profile differs from the saved parse's,
+    and the profile names the data dir. dagster-dbt seeds each invocation with the parse in
+    dbt/target, which `make` made for one data dir: any other data dir (a second deployment,
+    every test) paid a full parse on every run. A folder that already holds a parse is left
+    as it is by dagster-dbt (DbtCliInvocation.run); the name keeps dagster-dbt's own pattern,
+    which prune_invocation_targets relies on.
+    """
+    target = project_target_dir / f"warehouse_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    seed = partial_parse_seed(warehouse_dir)
+    if seed.exists():
+        target.mkdir(parents=True)
+        shutil.copyfile(seed, target / PARTIAL_PARSE)
+    return target
+
+
+def keep_partial_parse(target: Path, warehouse_dir: Path) -> None:
+    """Keep the parse a finished invocation wrote, for the next one on this data dir (atomic:
+    a concurrent run reads the old parse or the new one, both valid starting points for dbt)."""
+    parsed = target / PARTIAL_PARSE
+    if not parsed.exists():
+        return
+    seed = partial_parse_seed(warehouse_dir)
+    tmp = seed.with_name(f"{seed.name}.{uuid.uuid4().hex[:8]}.tmp")
+    shutil.copyfile(parsed, tmp)
+    os.replace(tmp, seed)
