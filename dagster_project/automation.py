@@ -26,7 +26,7 @@ from dagster import (
     sensor,
 )
 
-from dagster_project.lib.run_tags import partition_label
+from dagster_project.lib.run_tags import partition_label, range_tags
 from dagster_project.run_workers import reclaim_slots_of_dead_runs
 from dagster_project.trading_calendar import is_session
 
@@ -39,6 +39,8 @@ PRICES_FRESHNESS = FreshnessPolicy.cron(
 )
 NEWS_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=13), warn_window=dt.timedelta(hours=7))
 APP_RANK_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=9))
+# Capex: filings come weeks after a quarter; a week without a successful run is stale, two fail.
+CAPEX_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(days=15), warn_window=dt.timedelta(days=8))
 WAREHOUSE_FRESHNESS = FreshnessPolicy.time_window(
     fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=13)
 )
@@ -91,6 +93,32 @@ def news_every_six_hours(context: ScheduleEvaluationContext):
 def app_ranks_every_four_hours(context: ScheduleEvaluationContext):
     at = _scheduled_time(context).astimezone(dt.UTC)
     return RunRequest(run_key=f"app-ranks-{at:%Y-%m-%dT%H%M}", partition_key=at.date().isoformat())
+
+
+def completed_quarter_starts(day: dt.date, count: int = 2) -> list[str]:
+    """The first days of the `count` calendar quarters that ended last before `day`, oldest first."""
+    quarter = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    starts = []
+    for _ in range(count):
+        quarter = dt.date(quarter.year - (quarter.month == 1), (quarter.month - 4) % 12 + 1, 1)
+        starts.append(quarter.isoformat())
+    return starts[::-1]
+
+
+@schedule(
+    cron_schedule="0 7 * * 1",
+    execution_timezone="UTC",
+    job_name="capex_pipeline",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description=(
+        "Capex every Monday: the last two completed calendar quarters in one run (10-Qs come "
+        "within 40 days of a quarter, 10-Ks within 60), so late filers and restatements land."
+    ),
+)
+def capex_weekly(context: ScheduleEvaluationContext):
+    at = _scheduled_time(context).astimezone(dt.UTC)
+    first, last = completed_quarter_starts(at.date())
+    return RunRequest(run_key=f"capex-{at:%Y-%m-%d}", tags=range_tags(first, last))
 
 
 def failure_message(job_name: str, run_id: str, partition: str | None, reason: str) -> dict:
@@ -159,5 +187,5 @@ def reclaim_slots_of_killed_runs(context: SensorEvaluationContext):
     return SkipReason("no killed run holds a pool slot")
 
 
-SCHEDULES = [prices_after_close, news_every_six_hours, app_ranks_every_four_hours]
+SCHEDULES = [prices_after_close, news_every_six_hours, app_ranks_every_four_hours, capex_weekly]
 SENSORS = [alert_on_run_failure, reclaim_slots_of_killed_runs]

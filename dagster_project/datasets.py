@@ -14,6 +14,7 @@ from dagster import TableColumn, TableSchema
 from dagster_project import lake
 from dagster_project.entities import ENTITIES_SCHEMA
 from dagster_project.sources.app_charts import APP_RANK_SCHEMA
+from dagster_project.sources.capex import CAPEX_SCHEMA
 from dagster_project.sources.news import NEWS_SCHEMA
 from dagster_project.sources.prices import PRICES_SCHEMA
 from dagster_project.sources.shares import SHARES_SCHEMA
@@ -61,8 +62,9 @@ ENTITIES = Dataset("entities", ENTITIES_SCHEMA)
 NEWS_ITEMS = Dataset("news_items", NEWS_SCHEMA, "published_date")
 APP_RANKS = Dataset("app_rank_snapshots", APP_RANK_SCHEMA, "capture_date")
 HIGHLIGHT_APPS = Dataset("highlight_apps", HIGHLIGHT_APPS_SCHEMA)
+CAPEX = Dataset("capex_quarterly", CAPEX_SCHEMA, "quarter_start")
 
-ALL = (PRICES, SHARES, COMPANIES, ENTITIES, NEWS_ITEMS, APP_RANKS, HIGHLIGHT_APPS)
+ALL = (PRICES, SHARES, COMPANIES, ENTITIES, NEWS_ITEMS, APP_RANKS, HIGHLIGHT_APPS, CAPEX)
 
 PLACEHOLDER = "_empty"
 

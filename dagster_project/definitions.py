@@ -11,6 +11,7 @@ from __future__ import annotations
 from dagster import AssetSelection, Definitions, define_asset_job, definitions
 
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
+from dagster_project.assets.capex import capex_quarterly
 from dagster_project.assets.dbt import DBT_PROJECT, warehouse_models_asset
 from dagster_project.assets.ingest import companies, entities, prices
 from dagster_project.assets.news import news_items
@@ -21,7 +22,12 @@ from dagster_project.automation import SCHEDULES, SENSORS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.config.watchlist import Watchlist
 from dagster_project.dbt_cli import ShockWatchDbtCli, dbt_executable
-from dagster_project.partitions import app_rank_day_partitions, news_day_partitions, trading_day_partitions
+from dagster_project.partitions import (
+    app_rank_day_partitions,
+    capex_quarter_partitions,
+    news_day_partitions,
+    trading_day_partitions,
+)
 from dagster_project.resources import build_resources
 from dagster_project.sources import Sources
 
@@ -30,6 +36,7 @@ RAW_ASSETS = {
     "daily_pipeline": [companies, prices, shares_outstanding],
     "news_pipeline": [entities, news_items],
     "app_rank_pipeline": [highlight_apps, app_rank_snapshots],
+    "capex_pipeline": [capex_quarterly],
 }
 JOB_SPECS = {
     "daily_pipeline": (
@@ -43,6 +50,10 @@ JOB_SPECS = {
     "app_rank_pipeline": (
         app_rank_day_partitions,
         "App Store chart snapshots for calendar days (UTC), then dbt and publish.",
+    ),
+    "capex_pipeline": (
+        capex_quarter_partitions,
+        "Quarterly capex per company for calendar quarters (10-Q/10-K cash-flow statements), then dbt and publish.",
     ),
 }
 
@@ -78,6 +89,7 @@ def build_definitions(
             news_items,
             highlight_apps,
             app_rank_snapshots,
+            capex_quarterly,
             warehouse_models,
             analytics_warehouse,
             shock_report,

@@ -1,4 +1,5 @@
-"""Partitions: price partitions are NYSE sessions; news and app charts are calendar days."""
+"""Partitions: price partitions are NYSE sessions; news and app charts are calendar days;
+capex partitions are calendar quarters."""
 
 from __future__ import annotations
 
@@ -26,3 +27,13 @@ trading_day_partitions = TimeWindowPartitionsDefinition(
 # end_offset=1 makes today's partition exist, so a capture can run during the day.
 news_day_partitions = DailyPartitionsDefinition(start_date="2024-01-01", end_offset=1)
 app_rank_day_partitions = DailyPartitionsDefinition(start_date="2025-01-01", end_offset=1)
+
+# Capex: one partition per calendar quarter, keyed by its first day (2024-10-01 = 2024-Q4), into
+# which every company's fiscal quarter falls by its period end (lib/fiscal_calendar.py). A
+# quarter's partition exists once the quarter is over: filings come after it.
+capex_quarter_partitions = TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1,4,7,10 *",
+    start="2023-01-01",
+    fmt="%Y-%m-%d",
+    timezone="UTC",
+)

@@ -51,6 +51,7 @@ class WatchlistResource(ConfigurableResource):
     charts = property(lambda self: self.value.charts)
     highlight_apps = property(lambda self: self.value.highlight_apps)
     tickers = property(lambda self: self.value.tickers)
+    capex_fiscal_year_ends = property(lambda self: self.value.capex_fiscal_year_ends)
     chart_urls = property(lambda self: self.value.chart_urls)
 
     def entity_aliases(self):
@@ -79,6 +80,7 @@ class SourcesResource(ConfigurableResource):
     shares = property(lambda self: self.adapters.shares)
     news = property(lambda self: self.adapters.news)
     app_charts = property(lambda self: self.adapters.app_charts)
+    capex = property(lambda self: self.adapters.capex)
     mode = property(lambda self: self.adapters.mode)
 
 

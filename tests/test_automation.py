@@ -16,6 +16,7 @@ from dagster import (
 from dagster_project.automation import (
     alert_on_run_failure,
     app_ranks_every_four_hours,
+    capex_weekly,
     news_every_six_hours,
     prices_after_close,
 )
@@ -50,12 +51,22 @@ def test_app_rank_schedule_captures_today_every_run_including_sundays():
     assert request.run_key != tick(app_ranks_every_four_hours, dt.datetime(2025, 1, 26, 12, 30, tzinfo=UTC)).run_key
 
 
+def test_capex_schedule_covers_the_last_two_completed_quarters_in_one_run():
+    # 2025-02-03: Q4 2024 10-Ks are being filed, late Q3 restatements still land
+    request = tick(capex_weekly, dt.datetime(2025, 2, 3, 7, 0, tzinfo=UTC))
+    assert request.tags["dagster/asset_partition_range_start"] == "2024-07-01"
+    assert request.tags["dagster/asset_partition_range_end"] == "2024-10-01"
+    january = tick(capex_weekly, dt.datetime(2025, 1, 6, 7, 0, tzinfo=UTC))
+    assert january.tags["dagster/asset_partition_range_end"] == "2024-10-01" and january.run_key != request.run_key
+
+
 def test_definitions_carry_the_schedules_and_the_failure_sensor(replay_settings):
     defs = build_definitions(replay_settings)
     assert {s.name: s.job_name for s in defs.schedules} == {
         "prices_after_close": "daily_pipeline",
         "news_every_six_hours": "news_pipeline",
         "app_ranks_every_four_hours": "app_rank_pipeline",
+        "capex_weekly": "capex_pipeline",
     }
     assert [s.name for s in defs.sensors] == ["alert_on_run_failure", "reclaim_slots_of_killed_runs"]
 

@@ -32,9 +32,9 @@ WAREHOUSE_POOL = "warehouse"
 # The job whose runs write price partitions; its runs rebuild fct_daily_market_cap
 # incrementally over their partitions (see dbt/models/marts/fct_daily_market_cap.sql).
 PRICE_JOB = "daily_pipeline"
-# Family jobs that never write prices, shares or companies: their dbt builds recompute no
-# session of the price marts (only share-count changes would, and these jobs write none).
-PRICE_UNCHANGED_JOBS = frozenset({"news_pipeline", "app_rank_pipeline"})
+# Family jobs that never write prices, shares or companies (capex is a dataset of its own): their
+# dbt builds recompute no session of the price marts (only share-count changes would, and these jobs write none).
+PRICE_UNCHANGED_JOBS = frozenset({"news_pipeline", "app_rank_pipeline", "capex_pipeline"})
 # The window of no session: nothing lies in it, and nothing after it (dbt/macros/market_cap_window.sql)
 NO_PRICE_CHANGE = ("9999-12-31", "9999-12-31")
 

@@ -58,6 +58,15 @@ class Company(_Mapping):
     theme: str
     is_benchmark: bool = Field(False, alias="benchmark", strict=True)
     aliases: tuple[str, ...] = ()
+    # The month the fiscal year ends in (MSFT 6, AAPL 9); capex quarters are mapped to calendar
+    # quarters by it (dagster_project/lib/fiscal_calendar.py).
+    fiscal_year_end: int = Field(12, ge=1, le=12, strict=True)
+    # Whether the capex family fetches the company: every non-benchmark company unless set.
+    reports_capex: bool | None = Field(None, alias="capex", strict=True)
+
+    @property
+    def tracks_capex(self) -> bool:
+        return (not self.is_benchmark) if self.reports_capex is None else self.reports_capex
 
     @field_validator("ticker", mode="before")
     @classmethod
@@ -253,6 +262,11 @@ class Watchlist(_Mapping):
     @property
     def tickers(self) -> list[str]:
         return [c.ticker for c in self.companies]
+
+    @property
+    def capex_fiscal_year_ends(self) -> dict[str, int]:
+        """{ticker: fiscal year-end month} of the companies the capex family fetches."""
+        return {c.ticker: c.fiscal_year_end for c in self.companies if c.tracks_capex}
 
     @property
     def charts(self) -> tuple[ChartConfig, ...]:

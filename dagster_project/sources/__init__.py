@@ -15,6 +15,9 @@ from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE, Chart
 from dagster_project.sources.app_charts import AppChartSource
 from dagster_project.sources.app_charts.live import LiveAppChartSource
 from dagster_project.sources.app_charts.replay import CaseStudyAppChartSource
+from dagster_project.sources.capex import CapexSource
+from dagster_project.sources.capex.live import YFinanceCapexSource
+from dagster_project.sources.capex.replay import CaseStudyCapexSource
 from dagster_project.sources.http import HttpClient
 from dagster_project.sources.news import NewsSource
 from dagster_project.sources.news.feed_state import FeedStateStore
@@ -34,6 +37,7 @@ class Sources:
     shares: SharesSource
     news: NewsSource
     app_charts: AppChartSource
+    capex: CapexSource
     mode: str
 
 
@@ -53,6 +57,7 @@ def build_sources(
             news=CaseStudyNewsSource(case_study_dir),
             app_charts=CaseStudyAppChartSource(case_study_dir),
             mode="replay",
+            capex=CaseStudyCapexSource(case_study_dir),
         )
     if mode != "live":
         raise ValueError(f"source mode {mode!r} is not one of live, replay")
@@ -68,4 +73,5 @@ def build_sources(
         ),
         app_charts=LiveAppChartSource(http, v2_base=chart_urls.v2, legacy_base=chart_urls.legacy),
         mode="live",
+        capex=YFinanceCapexSource(),
     )

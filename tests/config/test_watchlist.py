@@ -19,6 +19,10 @@ def test_default_watchlist_has_the_seventeen_tickers():
     assert {c.ticker for c in watchlist.companies if c.is_benchmark} == {"SPY", "QQQ"}
     nvda = next(c for c in watchlist.companies if c.ticker == "NVDA")
     assert (nvda.name, nvda.theme) == ("NVIDIA Corporation", "ai_chips")
+    # capex: every non-ETF company but the two that report in TWD/EUR, each with its fiscal year end
+    capex = watchlist.capex_fiscal_year_ends
+    assert set(capex) == set(watchlist.tickers) - {"SPY", "QQQ", "TSM", "ASML"}
+    assert (capex["MSFT"], capex["ORCL"], capex["AAPL"], capex["META"]) == (6, 5, 9, 12)
 
 
 def _write(tmp_path, companies: str):
@@ -91,6 +95,14 @@ def test_errors_start_with_the_file_and_line(tmp_path):
         (
             ONE_COMPANY + "actors:\n  - {entity: '', aliases: [x]}\n",
             r"line 6: actors\[0\]\.entity: actor has no 'entity' name",
+        ),
+        (
+            HEAD + "  - {ticker: MSFT, name: M, theme: ai_chips, fiscal_year_end: 13}\n",
+            r"line 4: companies\[0\]\.fiscal_year_end: .*less than or equal to 12",
+        ),
+        (
+            HEAD + "  - {ticker: MSFT, name: M, theme: ai_chips, capex: maybe}\n",
+            r"line 4: companies\[0\]\.capex: .*valid boolean",
         ),
     ],
 )

@@ -116,7 +116,10 @@ def test_nvda_worst_day_context(answer):
     # the weekend's App Store milestone is in the window, without a session
     sunday = by_key[(date(2025, 1, 26), "app_rank", "DeepSeek")]
     assert sunday["session_offset"] is None
-    assert {"price_move", "news", "app_rank", "curated"} == {r["event_type"] for r in rows}
+    assert {"price_move", "news", "app_rank", "curated", "capex"} == {r["event_type"] for r in rows}
+    # the Q4 filings that came right after the shock: MSFT's 10-Q on 01-29, META's 10-K on 01-30
+    capex = {(r["event_date"], r["entity"]): r["title"] for r in rows if r["event_type"] == "capex"}
+    assert capex[(date(2025, 1, 29), "MSFT")] == "MSFT FY2025 Q2 (2024-Q4) capex $15.8B, +62% y/y"
 
 
 def test_tickers_fell_with_nvda(answer):
@@ -172,3 +175,16 @@ def test_deepseek_event_study(answer):
     assert nvda["abnormal_bn"] == pytest.approx(-465.5, abs=0.05)
     assert [r["ticker"] for r in rows[:3]] == ["NVDA", "AVGO", "TSM"]
     assert all(r["ar"] is not None for r in rows)
+
+
+def test_capex_vs_chip_value(answer):
+    rows = {r["calendar_quarter"]: r for r in answer("capex_vs_chip_value")}
+    q4 = rows["2024-Q4"]
+    # MSFT 15,804 + GOOGL 14,276 + AMZN 27,834 (no ORCL quarter is bundled), against 35,342 a year earlier
+    assert (q4["hyperscaler_capex_bn"], q4["tickers_counted"]) == (57.9, 3)
+    assert q4["hyperscaler_yoy_growth"] == pytest.approx(57_914 / 35_342 - 1)
+    assert q4["big_tech_capex_bn"] == 75.3  # + META 14,425 + AAPL 2,940
+    assert q4["chips_value_date"] == date(2024, 12, 31) and q4["ai_chips_value_bn"] > 1000
+    assert rows["2023-Q1"]["ai_chips_value_bn"] is None  # prices start 2024-01-02
+    year_2024 = sum(rows[f"2024-Q{q}"]["hyperscaler_capex_bn"] for q in range(1, 5))
+    assert year_2024 == pytest.approx(191.1, abs=0.05)  # MSFT 55.6 + GOOGL 52.5 + AMZN 83.0

@@ -17,9 +17,16 @@ scrapers/history.py, scrapers/quote.py):
   09:30 New York open), `indicators.quote[0]`, `indicators.adjclose[0]`, `events`; an unknown
   symbol -> HTTP 404 with `chart.error` "No data found, symbol may be delisted";
 - `/ws/fundamentals-timeseries/v1/finance/timeseries/{SYMBOL}` -> `timeseries.result[0]` with
-  `meta.type == ["shares_out"]`, `timestamp[]` and `shares_out[]`; no data -> `result: []`;
+  `meta.type == ["shares_out"]`, `timestamp[]` and `shares_out[]`; no data -> `result: []`.
+  A request whose `type` asks for cash-flow lines (`quarterlyCapitalExpenditure,...`, what
+  `Ticker.quarterly_cashflow` sends) is answered from `cashflow`: one result per line Yahoo has,
+  `{meta, timestamp[], quarterly<Line>: [{asOfDate, periodType, currencyCode, reportedValue:
+  {raw, fmt}}]}`; a quarter without that line is left out of it (yfinance 1.7 fails on a
+  `null` entry), so the statement shows NaN there; no line at all -> `result: []`;
 - `/v10/finance/quoteSummary/{SYMBOL}`, `/v7/finance/quote` -> 404 "Quote not found" (yfinance
-  asks these for the timezone when the chart has none; the adapters never need them).
+  asks these for the timezone when the chart has none), except for a symbol in `quotes`, whose
+  `financialData` / `quoteResponse` fields are served (the capex adapter reads
+  `info['financialCurrency']` through them).
 
 Scripted failures: `chart_failures={"AVGO": [429, 429]}` answers the first two chart requests for
 AVGO (whatever their purpose: yfinance's timezone probe or the history request) with those
@@ -111,6 +118,9 @@ class FakeYahooSession(requests.Session):
     splits:    {"NVDA": {"2024-06-10": (10, 1)}}   (numerator, denominator)
     dividends: {"NVDA": {"2024-12-05": 0.01}}
     shares:    {"NVDA": [("2024-11-15T00:00:00", 24490000000), ...]}  (UTC instant or epoch, count)
+    cashflow:  {"META": {"CapitalExpenditure": {"2024-12-31": -14.425e9, "2024-06-30": None}, ...}}
+               (line -> period end -> value; None = that quarter has no such line)
+    quotes:    {"META": {"financialCurrency": "USD", "currency": "USD"}}
     """
 
     def __init__(
@@ -122,6 +132,8 @@ class FakeYahooSession(requests.Session):
         chart_failures=None,
         timeseries_failures=None,
         crumb: str = CRUMB,
+        cashflow=None,
+        quotes=None,
     ):
         super().__init__()
         self.bars = {
@@ -133,6 +145,8 @@ class FakeYahooSession(requests.Session):
         self.chart_failures = {s.upper(): list(v) for s, v in (chart_failures or {}).items()}
         self.timeseries_failures = {s.upper(): list(v) for s, v in (timeseries_failures or {}).items()}
         self.crumb = crumb
+        self.cashflow = {s.upper(): v for s, v in (cashflow or {}).items()}
+        self.quotes = {s.upper(): v for s, v in (quotes or {}).items()}
         self.served: list[Served] = []
         adapter = _FakeYahooAdapter(self)
         self.mount("https://", adapter)
@@ -210,6 +224,17 @@ class FakeYahooSession(requests.Session):
             return self._record(request, host, path, params, status, "timeseries", symbol, timeout, *payload)
         if path.startswith("/v10/finance/quoteSummary/") or path.startswith("/v7/finance/quote"):
             symbol = path.rsplit("/", 1)[1].upper() if "quoteSummary" in path else params.get("symbols")
+            if symbol in self.quotes:
+                fields = self.quotes[symbol]
+                body = (
+                    {"quoteSummary": {"result": [{"financialData": fields}], "error": None}}
+                    if "quoteSummary" in path
+                    else {"quoteResponse": {"result": [{"symbol": symbol, **fields}], "error": None}}
+                )
+                return self._record(
+                    request, host, path, params, 200, "quote", symbol, timeout,
+                    json.dumps(body).encode(), "application/json;charset=utf-8",
+                )  # fmt: skip
             body = {
                 "quoteSummary": {
                     "result": None,
@@ -364,6 +389,8 @@ class FakeYahooSession(requests.Session):
         failure = self._scripted_failure(self.timeseries_failures, symbol)
         if failure:
             return failure
+        if "quarterlyCapitalExpenditure" in params.get("type", ""):
+            return self._cashflow_series(symbol, params["type"].split(","))
         lo, hi = int(params.get("period1", 0)), int(params.get("period2", 2**31))
         points = [(t, n) for t, n in self.shares.get(symbol, []) if lo <= t <= hi]
         if points:
@@ -376,6 +403,35 @@ class FakeYahooSession(requests.Session):
             ]
         else:  # what Yahoo sends for a symbol without share-count history (yfinance PR #2898)
             result = []
+        return 200, (
+            json.dumps({"timeseries": {"result": result, "error": None}}).encode(),
+            "application/json;charset=utf-8",
+        )
+
+    def _cashflow_series(self, symbol: str, types: list[str]):
+        lines = self.cashflow.get(symbol, {})
+        result = []
+        for kind in types:
+            line = kind.removeprefix("quarterly")
+            if kind == line or line not in lines:
+                continue
+            ends = sorted(end for end, value in lines[line].items() if value is not None)
+            result.append(
+                {
+                    "meta": {"symbol": [symbol], "type": [kind]},
+                    "timestamp": [_as_epoch(f"{end}T00:00:00") for end in ends],
+                    kind: [
+                        {
+                            "dataId": 20000,
+                            "asOfDate": end,
+                            "periodType": "3M",
+                            "currencyCode": "USD",
+                            "reportedValue": {"raw": lines[line][end], "fmt": f"{lines[line][end] / 1e9:.2f}B"},
+                        }
+                        for end in ends
+                    ],
+                }
+            )
         return 200, (
             json.dumps({"timeseries": {"result": result, "error": None}}).encode(),
             "application/json;charset=utf-8",

@@ -1,5 +1,5 @@
 -- Everything that happened, one row per event: abnormal price moves, news mentions,
--- app-chart milestones and curated events. event_id is a hash of the event's natural key.
+-- app-chart milestones, filed capex quarters and curated events. event_id is a hash of the event's natural key.
 with price_moves as (
     select
         md5(concat_ws('|', 'price_move', ticker, trade_date)) as event_id,
@@ -72,6 +72,37 @@ app_ranks as (
         ))
 ),
 
+capex as (
+    -- a filed quarter is an event on the day it became public (known_from)
+    select
+        md5(concat_ws('|', 'capex', ticker, period_end)) as event_id,
+        known_from as event_date,
+        cast(null as timestamptz) as event_at,
+        'capex' as event_type,
+        ticker as entity,
+        ticker || ' ' || fiscal_quarter_label
+        || ' capex $' || printf('%.1f', capex_usd / 1e9) || 'B'
+        || coalesce(
+            ', ' || case when capex_yoy_growth < 0 then '−' else '+' end
+            || printf('%.0f', abs(capex_yoy_growth) * 100) || '% y/y',
+            ''
+        ) as title,
+        capex_yoy_growth as magnitude,
+        source_url as url,
+        'fct_capex_quarterly' as source
+    from (
+        select
+            *,
+            -- 'Q4 2024' where the fiscal year is the calendar year, else 'FY2025 Q2 (2024-Q4)'
+            case
+                when calendar_quarter = fiscal_year || '-Q' || fiscal_quarter
+                    then 'Q' || fiscal_quarter || ' ' || fiscal_year
+                else 'FY' || fiscal_year || ' Q' || fiscal_quarter || ' (' || calendar_quarter || ')'
+            end as fiscal_quarter_label
+        from {{ ref('fct_capex_quarterly') }}
+    )
+),
+
 curated as (
     select
         md5(concat_ws('|', 'curated', event_date, entity, kind, title)) as event_id,
@@ -91,5 +122,7 @@ union all
 select * from news
 union all
 select * from app_ranks
+union all
+select * from capex
 union all
 select * from curated
