@@ -1,9 +1,41 @@
 {#- sum() over doubles depends on the order rows arrive in, which DuckDB does not fix (an
     incremental merge reorders a table), so two identical runs could differ in the last bits.
     Summing fixed-point decimals is exact, hence order-independent; 4 decimal places of a USD
-    amount is far below anything the marts report. -#}
-{% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 4))) as double)
+    amount is far below anything the marts report; returns take scale=18. -#}
+{% macro exact_sum(expression, scale=4) -%}
+    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as double)
+{%- endmacro %}
+
+
+{#- corr(y, x) and regr_slope(y, x), order-independent for the same reason (DuckDB's streaming
+    co-moment updates depend on the order rows arrive in, and a window run reads fewer rows
+    than a full rebuild): exact decimal sums over the pairs where both are known (x and y to 12
+    places), combined in double. Null with fewer than two pairs or no variance. -#}
+{% macro _exact_paired_sums(y, x) -%}
+    {%- set both = "(" ~ y ~ ") is not null and (" ~ x ~ ") is not null" -%}
+    {%- set dx = "cast(" ~ x ~ " as decimal(18, 12))" -%}
+    {%- set dy = "cast(" ~ y ~ " as decimal(18, 12))" -%}
+    {{ return({
+        'n': "cast(count(*) filter (where " ~ both ~ ") as double)",
+        'sx': "cast(sum(" ~ dx ~ ") filter (where " ~ both ~ ") as double)",
+        'sy': "cast(sum(" ~ dy ~ ") filter (where " ~ both ~ ") as double)",
+        'sxx': "cast(sum(" ~ dx ~ " * " ~ dx ~ ") filter (where " ~ both ~ ") as double)",
+        'syy': "cast(sum(" ~ dy ~ " * " ~ dy ~ ") filter (where " ~ both ~ ") as double)",
+        'sxy': "cast(sum(" ~ dx ~ " * " ~ dy ~ ") filter (where " ~ both ~ ") as double)",
+    }) }}
+{%- endmacro %}
+
+{% macro exact_corr(y, x) -%}
+    {%- set s = _exact_paired_sums(y, x) -%}
+    case when {{ s.n }} >= 2 then ({{ s.n }} * {{ s.sxy }} - {{ s.sx }} * {{ s.sy }}) / nullif(sqrt(
+        greatest({{ s.n }} * {{ s.sxx }} - {{ s.sx }} * {{ s.sx }}, 0) * greatest({{ s.n }} * {{ s.syy }} - {{ s.sy }} * {{ s.sy }}, 0)
+    ), 0) end
+{%- endmacro %}
+
+{% macro exact_regr_slope(y, x) -%}
+    {%- set s = _exact_paired_sums(y, x) -%}
+    case when {{ s.n }} >= 2 then ({{ s.n }} * {{ s.sxy }} - {{ s.sx }} * {{ s.sy }})
+        / nullif({{ s.n }} * {{ s.sxx }} - {{ s.sx }} * {{ s.sx }}, 0) end
 {%- endmacro %}
 
 

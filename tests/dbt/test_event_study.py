@@ -263,13 +263,22 @@ def test_windows_at_the_end_of_the_lake_are_partial(planted):
 # --------------------------------------------------------------------- window == full build
 
 
-ROWS_SQL = "select * from marts.fct_abnormal_returns order by ticker, trade_date"
+# every mart that follows the price window, in a stable order (all its columns)
+MARTS_IN_ORDER = {
+    "marts.fct_abnormal_returns": "ticker, trade_date",
+    "main.int_shock_days": "trade_date",
+    "marts.fct_shocks": "trade_date",
+    "marts.fct_event_study": "event_id, ticker, window_name",
+    "marts.fct_shock_spillover": "shock_id, ticker",
+}
 
 
-def _compiled_sql(data_dir: Path) -> str:
-    return (
-        data_dir / "target" / "compiled" / "shockwatch" / "models" / "marts" / "fct_abnormal_returns.sql"
-    ).read_text()
+def marts(db: Path) -> dict[str, pd.DataFrame]:
+    return {name: frame(db, f"select * from {name} order by {order}") for name, order in MARTS_IN_ORDER.items()}
+
+
+def _compiled_sql(data_dir: Path, model: str = "fct_abnormal_returns") -> str:
+    return (data_dir / "target" / "compiled" / "shockwatch" / "models" / "marts" / f"{model}.sql").read_text()
 
 
 def _compiled_scan_from(data_dir: Path) -> str:
@@ -286,12 +295,15 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
     days = planted_lake.sessions()
 
     def window_run_equals_full_rebuild(start: dt.date, end: dt.date) -> str:
-        args = ("--select", "+fct_abnormal_returns", "--vars", f'{{"prices_start": "{start}", "prices_end": "{end}"}}')
+        args = ("--select", "+fct_shock_spillover", "--vars", f'{{"prices_start": "{start}", "prices_end": "{end}"}}')
         dbt(inc, *args)
-        scan_from, windowed = _compiled_scan_from(inc), frame(db, ROWS_SQL)
+        scan_from, windowed = _compiled_scan_from(inc), marts(db)
+        assert "date '" in _compiled_sql(inc, "fct_event_study")  # really a window run of the event marts
         dbt(inc, *args, "--full-refresh")
         assert "where trade_date >= date" not in _compiled_sql(inc)  # really a full rebuild
-        pd.testing.assert_frame_equal(windowed, frame(db, ROWS_SQL), check_exact=True)  # bit for bit
+        for name, rebuilt in marts(db).items():
+            assert len(rebuilt) > 0, name
+            pd.testing.assert_frame_equal(windowed[name], rebuilt, check_exact=True, obj=name)  # bit for bit
         return scan_from
 
     def bump(f: pd.DataFrame, tickers=("AAA", "BBB", "CCC", "SPY")) -> pd.DataFrame:
@@ -312,3 +324,32 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
     # the last session corrected (a daily run): only the 260 sessions before it are read
     planted_lake.edit_prices(inc, days[-1], bump)
     assert window_run_equals_full_rebuild(days[-1], days[-1]) == days[-261].isoformat()
+
+    # a crash five sessions before the end (AAA -30% for one session, so the next one rebounds):
+    # two new shocks whose event windows run past the lake's end; only recent events are
+    # recomputed (day 0 from 10 sessions before the window on)
+    def crash(f: pd.DataFrame) -> pd.DataFrame:
+        hit = f["ticker"] == "AAA"
+        return f.assign(
+            close=np.where(hit, f["close"] * 0.7, f["close"]),
+            adj_close=np.where(hit, f["adj_close"] * 0.7, f["adj_close"]),
+        )
+
+    planted_lake.edit_prices(inc, days[-5], crash)
+    window_run_equals_full_rebuild(days[-5], days[-5])
+    shocks = frame(db, "select trade_date, epicenter_ticker from marts.fct_shocks where trade_date >= ?", [days[-5]])
+    assert [(d.date(), t) for d, t in shocks.itertuples(index=False, name=None)] == [
+        (days[-5], "AAA"),
+        (days[-4], "AAA"),
+    ]
+    dbt(
+        inc,
+        "--select",
+        "+fct_shock_spillover",
+        "--vars",
+        f'{{"prices_start": "{days[-5]}", "prices_end": "{days[-5]}"}}',
+    )
+    assert f"where s.trade_date >= date '{days[-15]}'" in _compiled_sql(inc, "fct_event_study")
+
+    # a news-type run (no price session): nothing to recompute, the marts stay as they are
+    window_run_equals_full_rebuild(dt.date(9999, 12, 31), dt.date(9999, 12, 31))

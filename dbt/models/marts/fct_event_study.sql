@@ -2,6 +2,14 @@
 -- cumulative abnormal return of every watchlist company over five event windows, with the
 -- market model estimated over sessions [-250, -11] before day 0 (the first session on or
 -- after the event's date).
+--
+-- Incremental by the price window (macros/event_marts_window.sql): a window run recomputes
+-- the events whose day 0 is one of the 10 sessions before the first changed date, or later;
+-- every event when the curated events or the studied tickers changed.
+{{ config(**event_mart_config(['event_id', 'ticker', 'window_name'], 'event_date', 'minus_10', fingerprint=true)) }}
+
+{%- set w = event_marts_window(event_study_inputs_fingerprint()) %}
+
 with sessions as (
     select
         trade_date,
@@ -38,6 +46,9 @@ day_zero as (
         s.session_idx as day0_idx
     from events as e
     asof inner join sessions as s on e.calendar_date <= s.trade_date
+    {%- if w %}
+    where s.trade_date >= date '{{ w.minus_10 }}'
+    {%- endif %}
 ),
 
 returns as (
@@ -52,10 +63,26 @@ returns as (
         a.resid_std
     from {{ ref('fct_abnormal_returns') }} as a
     inner join sessions as s on a.trade_date = s.trade_date
+    {%- if w %}
+    -- day -1 of the earliest event recomputed
+    where a.trade_date >= date '{{ w.minus_11 }}'
+    {%- endif %}
 ),
 
+-- every ticker with abnormal returns, also where a window run reads only recent ones
 tickers as (
-    select distinct ticker from returns
+    select distinct ticker from {{ ref('fct_abnormal_returns') }}
+),
+
+caps as (
+    select
+        ticker,
+        trade_date,
+        market_cap_usd
+    from {{ ref('fct_daily_market_cap') }}
+    {%- if w %}
+    where trade_date >= date '{{ w.minus_11 }}'
+    {%- endif %}
 ),
 
 -- the market model of each event and ticker: the estimates on day 0, i.e. over [-250, -11]
@@ -71,7 +98,7 @@ parameters as (
     cross join tickers as t
     left join returns as r on t.ticker = r.ticker and d.day0_idx = r.session_idx
     left join sessions as prev on prev.session_idx = d.day0_idx - 1
-    left join {{ ref('fct_daily_market_cap') }} as c on t.ticker = c.ticker and prev.trade_date = c.trade_date
+    left join caps as c on t.ticker = c.ticker and prev.trade_date = c.trade_date
 ),
 
 windows as (
@@ -104,8 +131,9 @@ cars as (
         p.ticker,
         w.window_name,
         count(p.ar_market_adjusted) as sessions,
-        sum(p.ar_market_model) as car_market_model,
-        sum(p.ar_market_adjusted) as car_market_adjusted
+        -- exact sums: the same CAR whichever rows a build reads (macros/exact_sum.sql)
+        {{ exact_sum('p.ar_market_model', scale=18) }} as car_market_model,
+        {{ exact_sum('p.ar_market_adjusted', scale=18) }} as car_market_adjusted
     from paths as p
     inner join windows as w on p.event_day between w.window_start and w.window_end
     group by all

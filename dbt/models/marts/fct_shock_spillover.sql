@@ -1,6 +1,28 @@
 -- Who was hit with each shock: every watchlist company on every shock session, its abnormal
 -- return that day and over [0,+1], how it moved with the epicenter over the 60 sessions
 -- before, and when its abnormal loss (or gain) since day 0 was undone.
+--
+-- Incremental by the price window (macros/event_marts_window.sql): a window run computes the
+-- shocks from the session before the first changed date on, and re-dates the recovery of the
+-- older (shock, ticker) pairs that had not recovered before it (their other columns depend on
+-- sessions before it only, so they are kept from this table; delete+insert replaces the rows).
+-- depends_on: {{ ref('fct_daily_market_cap') }} {{ ref('curated_events') }}
+{{ config(**event_mart_config(['shock_id', 'ticker'], 'trade_date', 'minus_1', fingerprint=true)) }}
+
+{%- set w = event_marts_window(event_study_inputs_fingerprint()) %}
+{%- if w %}
+{#- returns are read from the 60 sessions before the new shocks, or from the day 0 of the
+    oldest pair not yet recovered, whichever is earlier -#}
+{%- set unrecovered_from = run_query(
+    "select min(trade_date) from " ~ this ~ " where trade_date < date '" ~ w.minus_1
+    ~ "' and (recovered_on is null or recovered_on >= date '" ~ w['from'] ~ "')").columns[0].values()[0] %}
+{%- set sixty_before = run_query(
+    "select coalesce(min(trade_date), date '0001-01-01') from (select distinct trade_date from "
+    ~ ref('fct_abnormal_returns') ~ " where trade_date < date '" ~ w.minus_1
+    ~ "' order by trade_date desc limit 60)").columns[0].values()[0] %}
+{%- set read_from = [unrecovered_from or sixty_before, sixty_before] | min %}
+{%- endif %}
+
 with sessions as (
     select
         trade_date,
@@ -18,6 +40,14 @@ shocks as (
     inner join sessions as s on k.trade_date = s.trade_date
 ),
 
+-- the shocks computed whole: all of them, or on a window run the recent ones
+new_shocks as (
+    select * from shocks
+    {%- if w %}
+    where trade_date >= date '{{ w.minus_1 }}'
+    {%- endif %}
+),
+
 returns as (
     select
         a.ticker,
@@ -29,6 +59,9 @@ returns as (
         a.sar
     from {{ ref('fct_abnormal_returns') }} as a
     inner join sessions as s on a.trade_date = s.trade_date
+    {%- if w %}
+    where a.trade_date >= date '{{ read_from }}'
+    {%- endif %}
 ),
 
 study as (
@@ -42,14 +75,40 @@ study as (
     where event_source = 'shock' and window_name = '[0,+1]'
 ),
 
+-- the pairs whose recovery is (re)computed: those of the new shocks, and the older ones
+-- not recovered before the window
+recovering as (
+    select
+        k.shock_id,
+        k.day0_idx,
+        p.ticker,
+        p.alpha,
+        p.beta
+    from new_shocks as k
+    inner join study as p on k.shock_id = p.shock_id
+    {%- if w %}
+    union all
+    select
+        k.shock_id,
+        k.day0_idx,
+        p.ticker,
+        p.alpha,
+        p.beta
+    from {{ this }} as o
+    inner join shocks as k on o.shock_id = k.shock_id
+    inner join study as p on o.shock_id = p.shock_id and o.ticker = p.ticker
+    where o.trade_date < date '{{ w.minus_1 }}' and (o.recovered_on is null or o.recovered_on >= date '{{ w['from'] }}')
+    {%- endif %}
+),
+
 -- co-movement with the epicenter over sessions [-60, -1]
 comovement as (
     select
         k.shock_id,
         r.ticker,
-        corr(r.ret, e.ret) as corr_60d,
-        regr_slope(r.ret, e.ret) as beta_to_epicenter
-    from shocks as k
+        {{ exact_corr('r.ret', 'e.ret') }} as corr_60d,
+        {{ exact_regr_slope('r.ret', 'e.ret') }} as beta_to_epicenter
+    from new_shocks as k
     inner join returns as e
         on k.epicenter_ticker = e.ticker and e.session_idx between k.day0_idx - 60 and k.day0_idx - 1
     inner join returns as r on e.session_idx = r.session_idx
@@ -59,16 +118,15 @@ comovement as (
 -- the abnormal return since day 0, with the shock's market model
 paths as (
     select
-        k.shock_id,
+        p.shock_id,
         r.ticker,
         r.trade_date,
-        r.session_idx - k.day0_idx as event_day,
+        r.session_idx - p.day0_idx as event_day,
         sum(r.ret - (p.alpha + p.beta * r.benchmark_ret)) over (
-            partition by k.shock_id, r.ticker order by r.session_idx
+            partition by p.shock_id, r.ticker order by r.session_idx
         ) as car_since_day0
-    from shocks as k
-    inner join study as p on k.shock_id = p.shock_id
-    inner join returns as r on p.ticker = r.ticker and k.day0_idx <= r.session_idx
+    from recovering as p
+    inner join returns as r on p.ticker = r.ticker and p.day0_idx <= r.session_idx
 ),
 
 recovery as (
@@ -97,8 +155,25 @@ select
     c.corr_60d,
     c.beta_to_epicenter,
     v.recovered_on
-from shocks as k
+from new_shocks as k
 inner join study as p on k.shock_id = p.shock_id
 left join returns as d on p.ticker = d.ticker and k.day0_idx = d.session_idx
 left join comovement as c on k.shock_id = c.shock_id and p.ticker = c.ticker
 left join recovery as v on k.shock_id = v.shock_id and p.ticker = v.ticker
+{%- if w %}
+union all
+select
+    o.shock_id,
+    o.trade_date,
+    o.ticker,
+    o.is_epicenter,
+    o.same_day_ar,
+    o.same_day_sar,
+    o.car_0_1,
+    o.corr_60d,
+    o.beta_to_epicenter,
+    v.recovered_on
+from {{ this }} as o
+inner join recovery as v on o.shock_id = v.shock_id and o.ticker = v.ticker
+where o.trade_date < date '{{ w.minus_1 }}' and (o.recovered_on is null or o.recovered_on >= date '{{ w['from'] }}')
+{%- endif %}
