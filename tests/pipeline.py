@@ -1,15 +1,18 @@
 """Run the daily pipeline in-process, as a schedule or `make demo` would."""
 
 import duckdb
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
 
-def run_pipeline(defs, start: str, end: str, instance=None, job: str = "daily_pipeline"):
+def run_pipeline(defs, start: str, end: str, instance=None, job: str = "daily_pipeline", only=None):
+    """One run of `job` over the partition range; `only`: asset names to run instead of the
+    whole job (a test's preparatory ingest needs no dbt build)."""
     job = defs.resolve_job_def(job)
     return job.execute_in_process(
         instance=instance or DagsterInstance.ephemeral(),
         tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
         raise_on_error=False,
+        asset_selection=[AssetKey(name) for name in only] if only else None,
     )
 
 

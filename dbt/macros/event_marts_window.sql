@@ -87,15 +87,11 @@ With these rules a window run gives exactly the rows a full rebuild gives
     {%- set has_window = market_cap_price_window() is not none -%}
     {%- set inputs = "event_study_inputs_fingerprint()" if fingerprint else "none" -%}
     {%- set recompute = "{% set w = event_marts_window(" ~ inputs ~ ") %}" -%}
-    {{ return({
-        'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
-        'unique_key': unique_key,
-        'on_schema_change': 'fail',
-        'full_refresh': (true if not has_window else none),
-        'pre_hook': [recompute ~ "{% if w %}delete from {{ this }}"
-                     ~ " where " ~ date_column ~ " >= date '{{ w['" ~ bound ~ "'] }}'{% endif %}"] if has_window else [],
-        'post_hook': ["create or replace table {{ event_marts_inputs_state() }} as"
-                      ~ " select (" ~ "{{ event_study_inputs_fingerprint() }}" ~ ") as fingerprint"] if fingerprint else [],
-    }) }}
+    {{ return(windowed_mart_config(
+        unique_key,
+        pre_hook=[recompute ~ "{% if w %}delete from {{ this }}"
+                  ~ " where " ~ date_column ~ " >= date '{{ w['" ~ bound ~ "'] }}'{% endif %}"] if has_window else [],
+        post_hook=["create or replace table {{ event_marts_inputs_state() }} as"
+                   ~ " select ({{ event_study_inputs_fingerprint() }}) as fingerprint"] if fingerprint else [],
+    )) }}
 {%- endmacro %}

@@ -134,15 +134,27 @@ still cover, until a build passes and is published.
 {% macro price_mart_config(unique_key, members=false) -%}
     {%- set has_window = market_cap_price_window() is not none -%}
     {%- set recompute = "{% set recompute_from = price_marts_window(members=" ~ members ~ ") %}" -%}
+    {{ return(windowed_mart_config(
+        unique_key,
+        pre_hook=[recompute ~ "{% if recompute_from %}delete from {{ this }}"
+                  ~ " where trade_date >= date '{{ recompute_from }}'{% endif %}"] if has_window else [],
+        post_hook=["create or replace table {{ price_marts_members_state() }} as"
+                   ~ " select ticker, theme, is_benchmark from {{ ref('dim_company') }}"] if members else [],
+    )) }}
+{%- endmacro %}
+
+
+{#- What every mart that follows the price window shares: delete+insert of its unique key
+    (the pre-hook deletes what it recomputes first, so rows that no longer exist go too), a
+    full rebuild when the build has no window. -#}
+{% macro windowed_mart_config(unique_key, pre_hook, post_hook) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': unique_key,
         'on_schema_change': 'fail',
-        'full_refresh': (true if not has_window else none),
-        'pre_hook': [recompute ~ "{% if recompute_from %}delete from {{ this }}"
-                     ~ " where trade_date >= date '{{ recompute_from }}'{% endif %}"] if has_window else [],
-        'post_hook': ["create or replace table {{ price_marts_members_state() }} as"
-                      ~ " select ticker, theme, is_benchmark from {{ ref('dim_company') }}"] if members else [],
+        'full_refresh': (true if market_cap_price_window() is none else none),
+        'pre_hook': pre_hook,
+        'post_hook': post_hook,
     }) }}
 {%- endmacro %}

@@ -79,7 +79,7 @@ def test_items_seen_earlier_are_kept_when_they_leave_the_feed(replay_settings):
         items=news_frame([item("a2", "Nvidia answers DeepSeek", "2025-01-27T20:00:00Z")]), not_modified=[]
     )
     defs = with_news(replay_settings, [first, later])
-    assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline").success
+    assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline", only=["news_items"]).success
     assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline").success
     assert query(replay_settings.analytics_db, "select item_id from staging.stg_news_items order by 1") == [
         ("a1",),
@@ -92,7 +92,7 @@ def test_every_feed_failing_fails_the_run_and_keeps_the_previous_file(replay_set
     feeds = load_watchlist(replay_settings.watchlist_path).feeds
     broken = NewsFetchResult(items=news_frame([]), failures={f.id: "HTTP 500" for f in feeds})
     defs = with_news(replay_settings, [good, broken])
-    assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline").success
+    assert run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline", only=["news_items"]).success
     path = replay_settings.lake_dir / "news_items" / "published_date=2025-01-27" / "data.parquet"
     before = path.read_bytes()
     result = run_pipeline(defs, "2025-01-27", "2025-01-27", job="news_pipeline")
