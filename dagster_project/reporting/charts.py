@@ -1,43 +1,83 @@
-"""Small, dependency-free SVG charts for the HTML report (no plotting library, no JS).
+"""The report's and the dossiers' charts: matplotlib (Agg, no pyplot) rendered to inline SVG.
 
-`market_cap_change_svg` draws the daily market-cap change of the watchlist over calendar
-days: the series named "total" as bars (red down, green up), any other series (tickers) as
-thin lines with dots, and events as numbered markers stacked in a band above the plot, each
-with a <title> tooltip and a dashed guide down its day. Days without data (weekends,
-holidays) are shaded, so a Sunday event visibly happens between two sessions.
+Deterministic on purpose: the same data gives the same bytes (a fixed `svg.hashsalt` for the
+ids matplotlib generates, no creation date or creator in the metadata, text kept as text with
+`svg.fonttype='none'` instead of glyph paths), so a re-run that changed nothing rewrites the
+same files and a dossier diff shows only what the data changed.
+
+Elements the pages and tests address carry ids: `bar-<date>` (a watchlist-total bar),
+`event-<n>` (a numbered event marker, with its date in `data-date` and the title as a
+`<title>` tooltip), `car-<ticker>` (a CAR path).
 """
 
 from __future__ import annotations
 
-import math
+import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from html import escape
+from pathlib import Path
 
-from dagster_project.lib.formatting import axis_billions
+import matplotlib
+
+matplotlib.use("Agg")  # no display, no GUI toolkit: the same output on a server as on a laptop
+
+from matplotlib import rc_context  # noqa: E402  (after the backend is chosen)
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from dagster_project.lib.formatting import axis_billions  # noqa: E402
 
 TOTAL = "total"
-LINE_COLOURS = ("#1d3557", "#e76f51", "#7b2cbf", "#2a6f97", "#8d6e63")
-EVENT_COLOURS = {"price_move": "#495057", "news": "#2a9d8f", "app_rank": "#e9a800", "curated": "#c9184a"}
+LINE_COLOURS = ("#1d3557", "#e76f51", "#7b2cbf", "#2a6f97", "#8d6e63", "#6a994e", "#bc4749", "#457b9d", "#9c6644")
+EVENT_COLOURS = {
+    "price_move": "#495057",
+    "news": "#2a9d8f",
+    "app_rank": "#e9a800",
+    "curated": "#c9184a",
+    "capex": "#386641",
+}
 EVENT_COLOUR_OTHER = "#6c757d"
 DOWN, UP = "#c0392b", "#2e8b57"
+WIDTH_IN = 10.0  # the pages are ~1000 px wide; the SVG scales to its container
+RC = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#adb5bd",
+    "xtick.color": "#495057",
+    "ytick.color": "#495057",
+}
+_MARKER = re.compile(r'<g id="event-(\d+)-(\d{4}-\d{2}-\d{2})">')
 
-# layout (px)
-WIDTH = 960
-LEFT, RIGHT, BOTTOM = 74, 16, 74
-PLOT_HEIGHT = 300
-MARKER_R, MARKER_STEP = 7, 16
+
+def _svg(fig: Figure, salt: str, titles: dict[int, str] | None = None) -> str:
+    """The figure as an <svg> element (no XML prolog), the same bytes for the same figure."""
+    buffer = io.StringIO()
+    with rc_context({**RC, "svg.hashsalt": f"shockwatch-{salt}"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    titles = titles or {}
+
+    def marker(match: re.Match) -> str:
+        n, day = match.group(1), match.group(2)
+        tip = escape(titles.get(int(n), ""), quote=False)
+        return f'<g id="event-{n}" class="event-marker" data-date="{day}"><title>{tip}</title>'
+
+    return _MARKER.sub(marker, svg)
 
 
-def _attr(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _nice_step(span: float, target_ticks: int = 8) -> float:
-    raw = span / max(target_ticks, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+def _figure(height_in: float) -> Figure:
+    with rc_context(RC):
+        return Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
 
 
 def market_cap_change_svg(
@@ -48,158 +88,176 @@ def market_cap_change_svg(
     end: date | None = None,
     title: str = "Daily market-cap change",
 ) -> str:
-    """A self-contained SVG of daily market-cap changes (USD) with event markers.
+    """Daily value changes (USD) over calendar days: series "total" as bars (red down, green
+    up), every other series (a ticker) as a line, events as numbered markers stacked per day in
+    a band above the plot; days without data (weekends, holidays) shaded.
 
-    daily:  (date, series, change_usd) rows; series "total" is drawn as bars, every other
-            series (a ticker) as a line. None values are skipped.
-    events: (date, label) or (date, label, kind) rows, kind one of price_move / news /
-            app_rank / curated (colours the marker). Marker i (1-based, in the given order)
-            shows the number i; its tooltip is the full label.
-    start, end: the calendar window (default: the span of the data and events).
+    events: (date, label) or (date, label, kind) rows; marker i (1-based, in the given order)
+    shows the number i, its tooltip is "i. <date> <label>".
     """
     rows = [(d, s, float(v)) for d, s, v in daily if v is not None]
     marks = [(e[0], str(e[1]), e[2] if len(e) > 2 else None) for e in events]
     dates = [d for d, _, _ in rows] + [d for d, _, _ in marks]
     if not dates and (start is None or end is None):
         raise ValueError("nothing to draw: no data, no events and no window")
-    start = start or min(dates)
-    end = end or max(dates)
+    start, end = start or min(dates), end or max(dates)
     marks = [m for m in marks if start <= m[0] <= end]
     rows = [r for r in rows if start <= r[0] <= end]
     days = [start + timedelta(n) for n in range((end - start).days + 1)]
-    day_w = (WIDTH - LEFT - RIGHT) / len(days)
 
-    # the marker band: per day, markers fill rows of `per_row` from the bottom up
-    per_row = max(1, int((day_w - 2) // MARKER_STEP))
     by_day: dict[date, list[int]] = defaultdict(list)
     for i, (d, _, _) in enumerate(marks):
         by_day[d].append(i)
-    band_rows = max((math.ceil(len(v) / per_row) for v in by_day.values()), default=0)
-    top = 34 + band_rows * MARKER_STEP + (8 if band_rows else 0)
-    height = top + PLOT_HEIGHT + BOTTOM
+    per_row = 3 if len(days) > 20 else 4  # markers side by side in a day's column
+    band_rows = max(((len(v) + per_row - 1) // per_row for v in by_day.values()), default=0)
+    band_in = 0.18 * band_rows + 0.1 if band_rows else 0.0
+    fig = _figure(3.6 + band_in)
+    if band_rows:
+        band, ax = fig.subplots(2, 1, sharex=True, height_ratios=[band_in, 3.2])
+    else:
+        band, ax = None, fig.subplots()
+    fig.suptitle(title, x=0.01, ha="left", fontsize=9.5, color="#495057")
 
-    values = [v for _, _, v in rows] + [0.0]
-    lo, hi = min(values), max(values)
-    if hi - lo < 1:
-        hi, lo = hi + 1e9, lo - 1e9
-    step = _nice_step(hi - lo)
-    lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    def x_of(d: date) -> int:
+        return (d - start).days
 
-    def x_of(d: date) -> float:  # centre of the day's column
-        return LEFT + ((d - start).days + 0.5) * day_w
-
-    def y_of(v: float) -> float:
-        return top + (hi - v) / (hi - lo) * PLOT_HEIGHT
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
-        f'height="{height}" role="img" aria-label="{_attr(title)}" font-family="system-ui, sans-serif" font-size="11">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="{LEFT}" y="16" font-size="12" fill="#495057">{escape(title)}</text>',
-    ]
-    # days without any data point (weekends, holidays) are shaded
     data_days = {d for d, _, _ in rows}
-    n = 0
-    while n < len(days):  # one rect per run of consecutive days without data
-        if days[n] in data_days:
-            n += 1
-            continue
-        run = next((k for k in range(n, len(days)) if days[k] in data_days), len(days)) - n
-        out.append(
-            f'<rect class="no-session" x="{LEFT + n * day_w:.1f}" y="{top}" width="{run * day_w:.1f}" '
-            f'height="{PLOT_HEIGHT}" fill="#f1f3f5"/>'
-        )
-        n += run
-    # y axis: $B gridlines
-    tick = lo
-    while tick <= hi + step / 2:
-        y = y_of(tick)
-        colour = "#495057" if abs(tick) < step / 2 else "#dee2e6"
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}"/>')
-        out.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#495057">{escape(axis_billions(tick))}</text>'
-        )
-        tick += step
-    # x axis: the day of the month (with the month on the first label and on the 1st), the
-    # weekday's initial below it; on long windows only every `every`-th day is labelled
-    every = max(1, math.ceil(40 / day_w))
-    for n, d in enumerate(days):
-        if n % every:
-            continue
-        x = x_of(d)
-        label = f"{d:%b} {d.day}" if n == 0 or d.day <= every else str(d.day)
-        out.append(
-            f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 14}" text-anchor="middle" fill="#495057">{escape(label)}</text>'
-        )
-        if every == 1:
-            weekday = f"{d:%a}"[0]
-            out.append(
-                f'<text x="{x:.1f}" y="{top + PLOT_HEIGHT + 26}" text-anchor="middle" fill="#adb5bd">{weekday}</text>'
-            )
-    # dashed guides for days with events (drawn under the data)
+    for d in days:
+        if d not in data_days:
+            ax.axvspan(x_of(d) - 0.5, x_of(d) + 0.5, color="#f1f3f5", lw=0, zorder=0)
     for d in by_day:
-        out.append(
-            f'<line class="event-day" x1="{x_of(d):.1f}" x2="{x_of(d):.1f}" y1="{top - 4}" '
-            f'y2="{top + PLOT_HEIGHT}" stroke="#adb5bd" stroke-dasharray="3 3"/>'
-        )
-    # bars: the total
-    bar_w = day_w * 0.6
+        ax.axvline(x_of(d), color="#adb5bd", lw=0.7, ls=(0, (3, 3)), zorder=1)
     for d, series, v in rows:
-        if series != TOTAL:
-            continue
-        y0, y1 = sorted((y_of(0), y_of(v)))
-        out.append(
-            f'<rect class="bar" x="{x_of(d) - bar_w / 2:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" '
-            f'height="{max(y1 - y0, 0.5):.1f}" fill="{DOWN if v < 0 else UP}" fill-opacity="0.75">'
-            f"<title>{escape(f'{d:%a %Y-%m-%d} watchlist total: {axis_billions(v)}')}</title></rect>"
-        )
-    # lines: one per other series
-    series_names = list(dict.fromkeys(s for _, s, _ in rows if s != TOTAL))
-    for n, name in enumerate(series_names):
-        colour = LINE_COLOURS[n % len(LINE_COLOURS)]
+        if series == TOTAL:
+            bar = ax.bar(x_of(d), v, width=0.6, color=DOWN if v < 0 else UP, alpha=0.75, zorder=2)
+            bar.patches[0].set_gid(f"bar-{d.isoformat()}")
+    names = list(dict.fromkeys(s for _, s, _ in rows if s != TOTAL))
+    for n, name in enumerate(names):
         points = sorted((d, v) for d, s, v in rows if s == name)
-        path = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in points)
-        out.append(f'<g class="series" stroke="{colour}" fill="{colour}">')
-        out.append(f'<polyline points="{path}" fill="none" stroke-width="1.6"/>')
-        for d, v in points:
-            out.append(
-                f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="2.5">'
-                f"<title>{escape(f'{name} {d:%Y-%m-%d}: {axis_billions(v)}')}</title></circle>"
-            )
-        out.append("</g>")
-    # event markers: a numbered dot on a short stem, stacked per day in the band above the plot
-    for d, indices in by_day.items():
-        for slot, i in enumerate(indices):
-            _, label, kind = marks[i]
-            row, col = divmod(slot, per_row)
-            cols_here = min(per_row, len(indices) - row * per_row)
-            cx = x_of(d) + (col - (cols_here - 1) / 2) * MARKER_STEP
-            cy = top - 12 - row * MARKER_STEP
-            colour = EVENT_COLOURS.get(kind or "", EVENT_COLOUR_OTHER)
-            out.append(
-                f'<g class="event-marker" data-date="{d.isoformat()}"><title>{escape(f"{i + 1}. {d:%Y-%m-%d} {label}")}</title>'
-                f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{cy:.1f}" y2="{cy + MARKER_R + 3:.1f}" stroke="{colour}"/>'
-                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{MARKER_R}" fill="{colour}"/>'
-                f'<text x="{cx:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" font-size="9" fill="#fff">{i + 1}</text></g>'
-            )
-    # legend
-    legend, x = [], LEFT
-    y = height - 18
-    items = [("bar", DOWN, "watchlist total (down)"), ("bar", UP, "watchlist total (up)")]
-    items += [("line", LINE_COLOURS[n % len(LINE_COLOURS)], name) for n, name in enumerate(series_names)]
+        ax.plot(
+            [x_of(d) for d, _ in points],
+            [v for _, v in points],
+            marker="o",
+            ms=3,
+            lw=1.4,
+            color=LINE_COLOURS[n % len(LINE_COLOURS)],
+            label=name,
+            zorder=3,
+        )
+    ax.axhline(0, color="#495057", lw=0.8, zorder=1)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_billions(v)))
+    ax.grid(axis="y", color="#dee2e6", lw=0.6)
+    ax.set_axisbelow(True)
+    every = max(1, len(days) // 20 + (len(days) % 20 > 0))
+    ticks = list(range(0, len(days), every))
+    ax.set_xticks(ticks, [_day_label(days[t], t == 0 or days[t].day <= every, every == 1) for t in ticks])
+    ax.set_xlim(-0.5, len(days) - 0.5)
+
+    titles = {}
+    if band is not None:
+        band.set_ylim(-0.6, band_rows - 0.4)
+        band.axis("off")
+        for d, indices in by_day.items():
+            for slot, i in enumerate(indices):
+                row, col = divmod(slot, per_row)
+                here = min(per_row, len(indices) - row * per_row)
+                x = x_of(d) + (col - (here - 1) / 2) * (0.9 / per_row)
+                _, label, kind = marks[i]
+                band.text(
+                    x,
+                    row,
+                    str(i + 1),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="#fff",
+                    gid=f"event-{i + 1}-{d.isoformat()}",
+                    bbox={
+                        "boxstyle": "circle,pad=0.25",
+                        "fc": EVENT_COLOURS.get(kind or "", EVENT_COLOUR_OTHER),
+                        "ec": "none",
+                    },
+                )
+                titles[i + 1] = f"{i + 1}. {d:%Y-%m-%d} {label}"
+    handles = [
+        Patch(color=DOWN, alpha=0.75, label="watchlist total (down)"),
+        Patch(color=UP, alpha=0.75, label="watchlist total (up)"),
+    ]
     kinds = list(dict.fromkeys(k for _, _, k in marks))
-    items += [("dot", EVENT_COLOURS.get(k or "", EVENT_COLOUR_OTHER), (k or "event").replace("_", " ")) for k in kinds]
-    for shape, colour, text in items:
-        if shape == "bar":
-            legend.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{colour}" fill-opacity="0.75"/>')
-        elif shape == "line":
-            legend.append(
-                f'<line x1="{x - 2}" x2="{x + 12}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" stroke-width="2"/>'
-            )
-        else:
-            legend.append(f'<circle cx="{x + 5}" cy="{y - 4}" r="5" fill="{colour}"/>')
-        legend.append(f'<text x="{x + 16}" y="{y}" fill="#343a40">{escape(text)}</text>')
-        x += 36 + 6.4 * len(text)
-    out.append('<g class="legend">' + "".join(legend) + "</g>")
-    out.append("</svg>")
-    return "\n".join(out)
+    handles += [
+        Line2D(
+            [],
+            [],
+            color=EVENT_COLOURS.get(k or "", EVENT_COLOUR_OTHER),
+            marker="o",
+            ls="",
+            label=(k or "event").replace("_", " "),
+        )
+        for k in kinds
+    ]
+    ax.legend(
+        handles=handles + ax.get_legend_handles_labels()[0],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncols=min(8, len(handles) + len(names)),
+        frameon=False,
+        fontsize=8,
+    )
+    return _svg(fig, "window", titles)
+
+
+def _day_label(d: date, with_month: bool, with_weekday: bool) -> str:
+    label = f"{d:%b} {d.day}" if with_month else str(d.day)
+    return f"{label}\n{d:%a}"[:-2] if with_weekday else label  # the weekday's initial below the day
+
+
+def car_paths_svg(paths: dict[str, list[tuple[int, float]]], epicenter: str, title: str) -> str:
+    """Cumulative abnormal returns over event days (sessions; 0 = the shock's session), one
+    line per ticker, the epicenter thick and first; zero at day −1, so day 0 is the day's AR."""
+    fig = _figure(3.8)
+    ax = fig.subplots()
+    fig.suptitle(title, x=0.01, ha="left", fontsize=9.5, color="#495057")
+    ax.axvspan(-0.5, 0.5, color="#fff3bf", lw=0, zorder=0)
+    ax.axhline(0, color="#495057", lw=0.8)
+    ax.grid(color="#e9ecef", lw=0.6)
+    order = [epicenter] + sorted(t for t in paths if t != epicenter)
+    for n, ticker in enumerate(t for t in order if paths.get(t)):
+        points = sorted(paths[ticker])
+        line = ax.plot(
+            [d for d, _ in points],
+            [v * 100 for _, v in points],
+            marker="o",
+            ms=2.5,
+            lw=2.6 if ticker == epicenter else 1.1,
+            color=LINE_COLOURS[n % len(LINE_COLOURS)],
+            alpha=1.0 if ticker == epicenter else 0.85,
+            label=ticker,
+            zorder=3 if ticker == epicenter else 2,
+        )
+        line[0].set_gid(f"car-{ticker}")
+    ax.set_xticks(range(-5, 11), [f"{d:+d}" if d else "0" for d in range(-5, 11)])
+    ax.set_xlim(-5.5, 10.5)
+    ax.set_xlabel("sessions from the shock (day 0)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%".replace("-", "−") if v else "0%"))
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+    return _svg(fig, "car")
+
+
+def market_cap_chart(analytics_db: Path, start: date, end: date, title: str) -> tuple[str, int]:
+    """(SVG, events marked): the window chart from a warehouse file, for the dbt step's metadata."""
+    from dagster_project.reporting.data import load_report_data
+
+    data = load_report_data(analytics_db, start, end, with_shocks=False)
+    return window_chart(data, title), len(data.events)
+
+
+def window_chart(data, title: str) -> str:
+    """The window report's chart: the watchlist's daily value change (bars), its top movers
+    (lines) and the events (numbered markers, the numbers of the report's timeline table)."""
+    return market_cap_change_svg(
+        [(d, TOTAL, v) for d, v, _ in data.totals] + list(data.movers),
+        [(e.event_date, f"[{e.event_type}] {e.entities}: {e.title}", e.event_type) for e in data.events],
+        start=data.start,
+        end=data.end,
+        title=title,
+    )
