@@ -108,7 +108,7 @@ def market_cap_change_svg(
     by_day: dict[date, list[int]] = defaultdict(list)
     for i, (d, _, _) in enumerate(marks):
         by_day[d].append(i)
-    per_row = 3 if len(days) > 20 else 4  # markers side by side in a day's column
+    per_row = 2 if len(days) > 24 else 3  # markers side by side in a day's column: two-digit numbers need the room
     band_rows = max(((len(v) + per_row - 1) // per_row for v in by_day.values()), default=0)
     band_in = 0.18 * band_rows + 0.1 if band_rows else 0.0
     fig = _figure(3.6 + band_in)
@@ -169,7 +169,7 @@ def market_cap_change_svg(
                     str(i + 1),
                     ha="center",
                     va="center",
-                    fontsize=6,
+                    fontsize=5.5,
                     color="#fff",
                     gid=f"event-{i + 1}-{d.isoformat()}",
                     bbox={

@@ -20,7 +20,7 @@ DEFAULT_END = date(2025, 2, 7)
 # most in the window: the bars give the size of the shock, the lines who drove it. More than
 # three lines turn a daily-change chart into noise; every ticker is in fct_daily_market_cap.
 TOP_MOVERS = 3
-EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news")
+EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news", "capex")
 
 LOSSES_SQL = largest_value_losses_sql(in_window=True)
 # fct_theme_daily excludes benchmarks and compares only tickers with a cap on both days
