@@ -79,6 +79,7 @@ def write_dossiers(defs, instance: DagsterInstance) -> int | None:
         instance=instance,
         resources={"settings": defs.resources["settings"]},
         tags={"shockwatch/trigger": "make demo"},
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
     if not result.success:
