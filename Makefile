@@ -82,9 +82,13 @@ docs: install  ## dbt docs (models, columns, tests, lineage, catalog) into dbt/t
 docs-serve: docs  ## serve the dbt docs on http://127.0.0.1:8081
 	cd dbt && ../$(BIN)/dbt docs serve --host 127.0.0.1 --port 8081 --no-browser --profiles-dir .
 
-report: install  ## HTML report of the case-study window (START=YYYY-MM-DD END=YYYY-MM-DD for another)
+# The case study's window unless START=YYYY-MM-DD END=YYYY-MM-DD say otherwise.
+START ?= 2025-01-20
+END ?= 2025-02-07
+
+report: install  ## HTML report of a window and the dossiers of its shocks, linked from it (START=… END=…)
 	$(call WAREHOUSE_READY,analytics.duckdb)
-	$(BIN)/python -m dagster_project.report $(if $(START),--start $(START)) $(if $(END),--end $(END))
+	$(BIN)/python -m dagster_project.reporting --start $(START) --end $(END)
 
 # Benchmarks (docs/PERFORMANCE.md): P1 Dagster pipeline vs bare dbt (case study), P2/P3 the
 # market-cap model at scale on a SYNTHETIC lake (BENCH_TICKERS x BENCH_YEARS of NYSE sessions),

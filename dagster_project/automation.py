@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     FreshnessPolicy,
@@ -26,6 +28,7 @@ from dagster import (
     sensor,
 )
 
+from dagster_project.lib.alerts import post_alert
 from dagster_project.lib.run_tags import partition_label, range_tags
 from dagster_project.run_workers import reclaim_slots_of_dead_runs
 from dagster_project.trading_calendar import is_session
@@ -133,16 +136,6 @@ def failure_message(job_name: str, run_id: str, partition: str | None, reason: s
     }
 
 
-def post_alert(url: str, payload: dict, timeout_s: float = 10.0) -> None:
-    response = requests.post(
-        url,
-        json=payload,
-        timeout=timeout_s,
-        headers={"User-Agent": "ShockWatch alerts", "Content-Type": "application/json"},
-    )
-    response.raise_for_status()
-
-
 def _step_failure_reason(event) -> str:
     """'step: why' — a Failure's description, else the error (a blocking check names itself there)."""
     data = event.step_failure_data
@@ -187,5 +180,16 @@ def reclaim_slots_of_killed_runs(context: SensorEvaluationContext):
     return SkipReason("no killed run holds a pool slot")
 
 
+# The dossiers follow every publish (whichever family's job published): the asset's eager
+# automation condition, evaluated by this sensor, requests a run once analytics_warehouse
+# has a new materialization. By key, so this module imports no asset.
+dossiers_after_publish = AutomationConditionSensorDefinition(
+    "dossiers_after_publish",
+    target=AssetSelection.assets("shock_dossiers"),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Rewrites the shock dossiers (shock_dossiers) after each publish of the analytics warehouse.",
+)
+
 SCHEDULES = [prices_after_close, news_every_six_hours, app_ranks_every_four_hours, capex_weekly]
-SENSORS = [alert_on_run_failure, reclaim_slots_of_killed_runs]
+SENSORS = [alert_on_run_failure, reclaim_slots_of_killed_runs, dossiers_after_publish]

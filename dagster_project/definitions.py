@@ -13,6 +13,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, definitions
 from dagster_project.assets.app_ranks import app_rank_snapshots, highlight_apps
 from dagster_project.assets.capex import capex_quarterly
 from dagster_project.assets.dbt import DBT_PROJECT, warehouse_models_asset
+from dagster_project.assets.dossiers import shock_dossiers
 from dagster_project.assets.ingest import companies, entities, prices
 from dagster_project.assets.news import news_items
 from dagster_project.assets.publish import analytics_warehouse
@@ -93,6 +94,7 @@ def build_definitions(
             warehouse_models,
             analytics_warehouse,
             shock_report,
+            shock_dossiers,
         ],
         jobs=build_jobs(warehouse_models),
         schedules=SCHEDULES,

@@ -2,7 +2,8 @@
 
 It runs the jobs the schedules run, each over its case-study range as ONE run, against the
 persistent Dagster instance, so the runs show up in `make dev`: app charts, news and capex are
-ingested, then `daily_pipeline` ingests prices and builds and publishes every family.
+ingested, then `daily_pipeline` ingests prices and builds and publishes every family, then the
+shock dossiers are written (what the sensor dossiers_after_publish does after a publish).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import uuid
 from typing import NamedTuple
 
 import duckdb
-from dagster import DagsterInstance
+from dagster import DagsterInstance, materialize
 
 from dagster_project.config.settings import load_settings
 from dagster_project.lib.formatting import signed_billions
@@ -65,6 +66,28 @@ def timeline(analytics_db) -> list[tuple]:
     return _query(analytics_db, TIMELINE_SQL)
 
 
+DEEPSEEK_DOSSIER = "reports/shocks/2025-01-27-NVDA.html"  # fct_shocks.dossier_path, under the data dir
+
+
+def write_dossiers(defs, instance: DagsterInstance) -> int | None:
+    """Materialize shock_dossiers on the instance, as the sensor would after the publish: the
+    number of pages written, or None if the run failed."""
+    from dagster_project.assets.dossiers import shock_dossiers
+
+    result = materialize(
+        [shock_dossiers],
+        instance=instance,
+        resources={"settings": defs.resources["settings"]},
+        tags={"shockwatch/trigger": "make demo"},
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=False,
+    )
+    if not result.success:
+        return None
+    (materialization,) = result.asset_materializations_for_node("shock_dossiers")
+    return materialization.metadata["dagster/row_count"].value
+
+
 def run_job(
     defs, instance: DagsterInstance, job_name: str, first: str, last: str, trigger: str, ingest_only: bool = False
 ):
@@ -111,6 +134,10 @@ def main() -> int:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             print(f"{job_name} failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)
             return 1
+    dossiers = write_dossiers(defs, instance)
+    if dossiers is None:
+        print("shock_dossiers failed; see the log above or `make dev`.", file=sys.stderr)
+        return 1
     print(f"Pipeline finished in {time.monotonic() - started:.0f} s.\n")
     print("Five largest single-day value losses in the warehouse (price move x the previous day's cap):")
     for ticker, _company, day, pct, change, prev, close in headline_losses(settings.analytics_db):
@@ -119,6 +146,10 @@ def main() -> int:
     print("\nAround the DeepSeek shock (marts.fct_event_timeline, 2025-01-24..28):")
     for day, kind, entity, title in timeline(settings.analytics_db):
         print(f"  {day}  {kind:<10} {entity:<9} {title[:90]}")
+    nvda = settings.data_path / DEEPSEEK_DOSSIER
+    print(f"\nShock dossiers: {dossiers} pages in {settings.data_path / 'reports' / 'shocks'}")
+    if nvda.exists():
+        print(f"  NVDA on 2025-01-27 (DeepSeek): file://{nvda.resolve()}")
     print(f"\nWarehouse: {settings.analytics_db} (read-only for analysts)")
     print("Query it:  make sql     or  duckdb.connect(path, read_only=True)")
     print("Browse it: make dev     (Dagster UI at http://127.0.0.1:3000)")

@@ -68,7 +68,11 @@ def test_definitions_carry_the_schedules_and_the_failure_sensor(replay_settings)
         "app_ranks_every_four_hours": "app_rank_pipeline",
         "capex_weekly": "capex_pipeline",
     }
-    assert [s.name for s in defs.sensors] == ["alert_on_run_failure", "reclaim_slots_of_killed_runs"]
+    assert [s.name for s in defs.sensors] == [
+        "alert_on_run_failure",
+        "reclaim_slots_of_killed_runs",
+        "dossiers_after_publish",
+    ]
 
 
 def test_failed_run_is_logged_and_posted_to_the_webhook(replay_settings, httpserver, monkeypatch):

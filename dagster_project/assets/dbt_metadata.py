@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 from dagster import MetadataValue, Output
 
-from dagster_project.report import load_report_data, report_chart
+from dagster_project.reporting.charts import market_cap_chart as window_chart_svg
 
 PREVIEW_ROWS = 10
 CHART_MODEL = "fct_daily_market_cap"
@@ -89,11 +89,11 @@ def chart_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str] | None)
 
 
 def market_cap_chart(build_db: Path, window: tuple[dt.date, dt.date]) -> tuple[str, int]:
-    """(markdown embedding the SVG chart, number of events marked)."""
-    data = load_report_data(build_db, *window)
-    svg = report_chart(data, f"Value change per day, {window[0]} – {window[1]} (USD billions)")
+    """(markdown embedding the SVG chart, number of events marked): the report's chart,
+    drawn by the reporting package from the build file (read-only)."""
+    svg, events = window_chart_svg(build_db, *window, f"Value change per day, {window[0]} – {window[1]} (USD billions)")
     encoded = base64.b64encode(svg.encode()).decode()
-    return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", len(data.events)
+    return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", events
 
 
 def model_metadata(build_db: Path, relations, price_window: tuple[str, str] | None) -> dict[str, dict]:

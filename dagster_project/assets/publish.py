@@ -10,6 +10,7 @@ from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.publishing import publish_warehouse
 from dagster_project.resources import PoolSlotRecorder
+from dagster_project.shock_alerts import alert_new_shocks, published_shocks
 
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]
 
@@ -30,9 +31,12 @@ def analytics_warehouse(
     context: AssetExecutionContext, settings: ShockWatchSettings, pool_slot: PoolSlotRecorder
 ) -> MaterializeResult:
     # pool_slot: required so the worker holding the pool is on the run (resources.py)
+    # the shocks analysts have before the swap: the new ones are said once, after it
+    shocks_before = published_shocks(settings.analytics_db)
     started = time.perf_counter()
     published = publish_warehouse(settings.build_db, settings.analytics_db)
     seconds = time.perf_counter() - started
+    new_shocks = alert_new_shocks(settings.analytics_db, settings.data_path, shocks_before, context.log)
     size_mb = settings.analytics_db.stat().st_size / 2**20
     context.log.info(f"published {published.mode} in {seconds:.1f} s ({published.reason}); {size_mb:,.1f} MB")
     counts = published.counts
@@ -48,5 +52,6 @@ def analytics_warehouse(
                 "| relation | rows |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in counts.items())
             ),
             "query_with": "make sql",
+            "new_shocks": len(new_shocks),
         }
     )

@@ -6,7 +6,8 @@ from dagster import AssetKey, Config, MaterializeResult, MetadataValue, asset
 
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.lib.formatting import signed_billions, signed_pct
-from dagster_project.report import DEFAULT_END, DEFAULT_START, write_report
+from dagster_project.reporting.data import DEFAULT_END, DEFAULT_START
+from dagster_project.reporting.report import write_report
 
 
 class ReportWindow(Config):

@@ -2,23 +2,27 @@
 -- app-chart milestones, filed capex quarters and curated events. event_id is a hash of the event's natural key.
 with price_moves as (
     select
-        md5(concat_ws('|', 'price_move', ticker, trade_date)) as event_id,
-        trade_date as event_date,
+        md5(concat_ws('|', 'price_move', m.ticker, m.trade_date)) as event_id,
+        m.trade_date as event_date,
         -- the move is known at the NYSE close
-        timezone('America/New_York', trade_date + time '16:00') as event_at,
+        timezone('America/New_York', m.trade_date + time '16:00') as event_at,
         'price_move' as event_type,
-        ticker as entity,
-        ticker || ' ' || case when pct_change < 0 then '−' else '+' end
-        || printf('%.2f', abs(pct_change) * 100) || '%'
+        m.ticker as entity,
+        m.ticker || ' ' || case when m.pct_change < 0 then '−' else '+' end
+        || printf('%.2f', abs(m.pct_change) * 100) || '%'
         -- the value the move made or destroyed, never a share-count switch
         || coalesce(
-            ', ' || case when value_change_usd < 0 then '−' else '+' end
-            || '$' || printf('%.1f', abs(value_change_usd) / 1e9) || 'B', ''
+            ', ' || case when m.value_change_usd < 0 then '−' else '+' end
+            || '$' || printf('%.1f', abs(m.value_change_usd) / 1e9) || 'B', ''
         ) as title,
-        pct_change as magnitude,
-        cast(null as varchar) as url,
+        m.pct_change as magnitude,
+        -- the session's shock dossier (relative to the data dir). A move is abnormal against its
+        -- own volatility (fct_market_moves); a shock needs an abnormal return against the market
+        -- (fct_shocks), so a move on a session without a shock keeps no link.
+        s.dossier_path as url,
         'fct_market_moves' as source
-    from {{ ref('fct_market_moves') }}
+    from {{ ref('fct_market_moves') }} as m
+    left join {{ ref('fct_shocks') }} as s on m.trade_date = s.trade_date
 ),
 
 news as (

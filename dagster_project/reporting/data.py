@@ -1,11 +1,12 @@
-"""What the shock report shows, read from the published warehouse (read-only, like any
+"""What the window report shows, read from the published warehouse (read-only, like any
 analyst): the window's largest value losses, the watchlist's daily value change, the top
-movers' lines and the event timeline. Rendering is report.py's job.
+movers' lines, the event timeline and the shocks (each links its dossier). Rendering is
+report.py's job.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ DEFAULT_END = date(2025, 2, 7)
 # most in the window: the bars give the size of the shock, the lines who drove it. More than
 # three lines turn a daily-change chart into noise; every ticker is in fct_daily_market_cap.
 TOP_MOVERS = 3
-EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news")
+EVENT_TYPE_ORDER = ("price_move", "app_rank", "curated", "news", "capex")
 
 LOSSES_SQL = largest_value_losses_sql(in_window=True)
 # fct_theme_daily excludes benchmarks and compares only tickers with a cap on both days
@@ -60,6 +61,13 @@ group by event_date, event_type, title, url
 order by event_date, list_position({list(EVENT_TYPE_ORDER)!r}, event_type) nulls last, entities, title
 """
 
+SHOCKS_SQL = """
+select trade_date, epicenter_ticker, epicenter_ar, epicenter_sar, abnormal_value_usd, member_count, dossier_path
+from marts.fct_shocks
+where trade_date between ? and ?
+order by trade_date
+"""
+
 
 @dataclass(frozen=True)
 class Loss:
@@ -82,6 +90,17 @@ class Event:
 
 
 @dataclass(frozen=True)
+class ShockRow:
+    trade_date: date
+    epicenter: str
+    epicenter_ar: float | None
+    epicenter_sar: float | None
+    abnormal_value_usd: float | None
+    member_count: int
+    dossier_path: str  # relative to the data dir (fct_shocks.dossier_path)
+
+
+@dataclass(frozen=True)
 class ReportData:
     start: date
     end: date
@@ -90,9 +109,11 @@ class ReportData:
     movers: list[tuple[date, str, float | None]]
     events: list[Event]
     warehouse_published: datetime
+    shocks: list[ShockRow] = field(default_factory=list)
 
 
-def load_report_data(analytics_db: Path, start: date, end: date) -> ReportData:
+def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bool = True) -> ReportData:
+    """with_shocks=False for the dbt step's chart: a build may not have made fct_shocks yet."""
     if not Path(analytics_db).exists():
         raise FileNotFoundError(f"no warehouse at {analytics_db}: run 'make demo' (or a pipeline) first")
     with duckdb.connect(str(analytics_db), read_only=True) as con:
@@ -101,6 +122,7 @@ def load_report_data(analytics_db: Path, start: date, end: date) -> ReportData:
             totals = con.execute(TOTAL_SQL, [start, end]).fetchall()
             movers = con.execute(MOVERS_SQL, [start, end, TOP_MOVERS, start, end]).fetchall()
             events = [Event(*r) for r in con.execute(EVENTS_SQL, [start, end]).fetchall()]
+            shocks = [ShockRow(*r) for r in con.execute(SHOCKS_SQL, [start, end]).fetchall()] if with_shocks else []
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # a warehouse published by an older version lacks a mart or a column
             first_line = str(exc).splitlines()[0]
@@ -109,4 +131,4 @@ def load_report_data(analytics_db: Path, start: date, end: date) -> ReportData:
                 "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
             ) from exc
     published = datetime.fromtimestamp(Path(analytics_db).stat().st_mtime, tz=UTC)
-    return ReportData(start, end, losses, totals, movers, events, published)
+    return ReportData(start, end, losses, totals, movers, events, published, shocks)

@@ -1,64 +1,25 @@
-"""The HTML report (dagster_project/report.py), its chart (charts.py) and its asset."""
+"""The window report (dagster_project/reporting/report.py), its chart (reporting/charts.py),
+the CLI (reporting/__main__.py) and its asset."""
 
 from datetime import UTC, date, datetime
-from html.parser import HTMLParser
 
 import pytest
 from dagster import materialize
 
 from dagster_project.assets.report import shock_report
-from dagster_project.charts import market_cap_change_svg
-from dagster_project.report import DEFAULT_END, DEFAULT_START, Event, ReportData, build_report, main, render_report
+from dagster_project.reporting.__main__ import main
+from dagster_project.reporting.charts import market_cap_change_svg
+from dagster_project.reporting.report import (
+    DEFAULT_END,
+    DEFAULT_START,
+    Event,
+    ReportData,
+    ShockRow,
+    build_report,
+    render_report,
+)
 from tests.pipeline import query
-
-ASSET_TAGS = {"script", "img", "link", "iframe", "embed", "object", "source", "audio", "video", "use", "image", "style"}
-
-
-class Page(HTMLParser):
-    """What the tests look at: text, tags and attributes, event markers and the links of titles."""
-
-    def __init__(self, text: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.markers: list[dict] = []
-        self.links: dict[str, str] = {}  # link text -> href
-        self._open_a: str | None = None
-        self._in_marker = 0
-        self.raw = text
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        self.tags.append((tag, attrs))
-        if tag == "g" and attrs.get("class") == "event-marker":
-            self.markers.append({"date": attrs.get("data-date"), "title": ""})
-            self._in_marker = 1
-        elif tag == "g" and self._in_marker:
-            self._in_marker += 1
-        if tag == "a":
-            self._open_a = attrs.get("href")
-
-    def handle_endtag(self, tag):
-        if tag == "g" and self._in_marker:
-            self._in_marker -= 1
-        if tag == "a":
-            self._open_a = None
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._in_marker and self.markers and not self.markers[-1]["title"]:
-            self.markers[-1]["title"] = data
-        if self._open_a:
-            self.links[data] = self._open_a
-
-    @property
-    def all_text(self) -> str:
-        return " ".join(self.text)
-
-    def count(self, tag: str, cls: str | None = None) -> int:
-        return sum(1 for t, a in self.tags if t == tag and (cls is None or cls in (a.get("class") or "").split()))
+from tests.reporting.html_page import Page, assert_self_contained
 
 
 @pytest.fixture(scope="module")
@@ -90,28 +51,32 @@ def test_one_marker_per_event_in_the_window(report):
         [DEFAULT_START, DEFAULT_END],
     )[0]
     assert expected > 30
-    rows = [a["id"] for t, a in page.tags if t == "tr" and a.get("id", "").startswith("event-")]
+    rows = [a["id"] for t, a in page.tags if t == "tr" and a.get("id", "").startswith("event-row-")]
     assert len(page.markers) == expected == len(rows)
     assert all(m["title"] for m in page.markers)
     assert sum(1 for m in page.markers if m["date"] == "2025-01-27") > 10
     assert {m["date"] for m in page.markers} <= {
         f"2025-{d}" for d in [f"01-{n:02d}" for n in range(20, 32)] + [f"02-{n:02d}" for n in range(1, 8)]
     }
-    assert page.count("svg") == 1 and page.count("rect", "bar") == 14  # one bar per session in the window
+    assert page.count("svg") == 1 and len(page.ids("bar-")) == 14  # one bar per session in the window
 
 
 def test_report_is_self_contained(report):
-    _, _, page = report
-    assert page.count("script") == 0
-    for tag, attrs in page.tags:
-        for name in ("src", "srcset", "href", "xlink:href", "data"):
-            value = attrs.get(name)
-            if value is None:
-                continue
-            assert tag == "a" and name == "href", f"<{tag} {name}={value!r}> loads something"
-            assert value.startswith(("http://", "https://")), value
-        assert tag not in ASSET_TAGS - {"style"}, tag
-    assert "@import" not in page.raw and "url(" not in page.raw  # nothing loaded from CSS either
+    assert_self_contained(report[2])
+
+
+def test_report_links_the_dossiers_of_the_windows_shocks(report):
+    settings, path, page = report
+    shocks = query(
+        settings.analytics_db,
+        "select dossier_path from marts.fct_shocks where trade_date between ? and ? order by trade_date",
+        [DEFAULT_START, DEFAULT_END],
+    )
+    dossier_links = [a["href"] for t, a in page.tags if t == "a" and "dossier" in (a.get("class") or "")]
+    assert dossier_links == [p.removeprefix("reports/") for (p,) in shocks]
+    assert "shocks/2025-01-27-NVDA.html" in dossier_links
+    # the price move of the timeline links its shock's dossier too
+    assert page.links["NVDA −16.97%, −$592.7B"] == "shocks/2025-01-27-NVDA.html"
 
 
 def test_report_escapes_what_it_shows(tmp_path):
@@ -124,8 +89,12 @@ def test_report_escapes_what_it_shows(tmp_path):
         events=[
             Event(date(2025, 1, 2), "news", "<b>X</b>", "<script>alert(1)</script> & co", "javascript:alert(1)"),
             Event(date(2025, 1, 2), "curated", "Y", "ok", "https://example.com/a?b=1&c=<2>"),
+            Event(date(2025, 1, 2), "news", "Z", "relative", "reports/shocks/2025-01-02-X.html"),  # not a price move
+            Event(date(2025, 1, 2), "price_move", "X", "dossier", "reports/shocks/2025-01-02-X.html"),
+            Event(date(2025, 1, 2), "price_move", "X", "escape", "reports/shocks/../../etc/passwd.html"),
         ],
         warehouse_published=datetime(2025, 1, 4, tzinfo=UTC),
+        shocks=[ShockRow(date(2025, 1, 2), "X", -0.1, -4.0, -1e9, 1, "javascript:alert(1)//.html")],
     )
     html = render_report(data)
     page = Page(html)
@@ -133,12 +102,14 @@ def test_report_escapes_what_it_shows(tmp_path):
     assert "<script>alert(1)</script> & co" in page.all_text
     assert "javascript:" not in html  # not linked, and not in any attribute
     assert page.links["ok"] == "https://example.com/a?b=1&c=<2>"
-    assert len(page.markers) == 2
+    assert page.links["dossier"] == "shocks/2025-01-02-X.html"
+    assert "relative" not in page.links and "escape" not in page.links
+    assert len(page.markers) == 5
 
 
-def test_market_cap_change_svg_draws_bars_lines_and_markers():
+def _sample_svg(title: str = "t") -> str:
     d1, d2, d3, d4 = (date(2025, 1, n) for n in (2, 3, 4, 6))
-    svg = market_cap_change_svg(
+    return market_cap_change_svg(
         [
             (d1, "total", 5e9),
             (d2, "total", -20e9),
@@ -148,14 +119,26 @@ def test_market_cap_change_svg_draws_bars_lines_and_markers():
             (d4, "AAA", None),
         ],
         [(d2, "AAA fell <a lot>"), (d2, "news: it's over", "news"), (d3, "weekend thing", "curated")],
+        title=title,
     )
+
+
+def test_market_cap_change_svg_draws_bars_lines_and_markers():
+    svg = _sample_svg()
     page = Page(svg)
-    assert page.count("svg") == 1 and page.count("rect", "bar") == 3 and page.count("polyline") == 1
-    assert [m["date"] for m in page.markers] == [d2.isoformat(), d2.isoformat(), d3.isoformat()]
-    assert page.markers[0]["title"] == "1. 2025-01-03 AAA fell <a lot>"
-    assert page.count("rect", "no-session") == 1  # Jan 5 has no data: shaded
-    assert {"−$20B", "$0", "+$5B"} <= set(page.text)  # $B ticks from the low to the high end
-    assert "Jan 2" in page.text  # the date axis
+    assert svg.startswith("<svg") and page.count("svg") == 1 and page.count("script") == 0
+    assert page.ids("bar-") == ["bar-2025-01-02", "bar-2025-01-03", "bar-2025-01-06"]
+    assert [m["date"] for m in page.markers] == ["2025-01-03", "2025-01-03", "2025-01-04"]
+    assert page.markers[0]["title"] == "1. 2025-01-03 AAA fell <a lot>"  # escaped in the SVG, read back as text
+    assert "<a lot>" not in svg
+    assert "−$20B" in page.text and "Jan 2" in page.all_text  # $B ticks, the date axis
+    assert "AAA" in page.text  # the line's legend
+
+
+def test_the_same_data_draws_the_same_bytes():
+    assert _sample_svg() == _sample_svg()
+    assert _sample_svg("a") != _sample_svg("b")
+    assert "Date" not in _sample_svg() and "dc:date" not in _sample_svg()
 
 
 def test_report_cli_and_asset(demo_run, tmp_path, monkeypatch, capsys):
