@@ -128,11 +128,11 @@ class ShockDossier:
 
 
 def list_shocks(con, start: dt.date | None = None, end: dt.date | None = None) -> list[Shock]:
-    sql = f"select {SHOCK_COLUMNS} from marts.fct_shocks"
-    params: list = []
-    if start is not None and end is not None:
-        sql, params = sql + " where trade_date between ? and ?", [start, end]
-    return [Shock(*row) for row in con.execute(sql + " order by trade_date", params).fetchall()]
+    # no window: every shock (bounds wide enough for any session; values are bound, never pasted)
+    bounded = start is not None and end is not None
+    params = [start, end] if bounded else [dt.date.min, dt.date.max]
+    sql = f"select {SHOCK_COLUMNS} from marts.fct_shocks where trade_date between ? and ? order by trade_date"
+    return [Shock(*row) for row in con.execute(sql, params).fetchall()]
 
 
 def _session(sessions: list[dt.date], day: dt.date, offset: int) -> dt.date:
