@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.capex_context import CapexQuarter, capex_context, capex_filed_after
 from dagster_project.lib.queries import largest_value_losses_sql
 
 DEFAULT_START = date(2025, 1, 20)
@@ -110,6 +111,8 @@ class ReportData:
     events: list[Event]
     warehouse_published: datetime
     shocks: list[ShockRow] = field(default_factory=list)
+    capex_known: list[CapexQuarter] = field(default_factory=list)  # latest quarters known at `start`
+    capex_filed: list[tuple] = field(default_factory=list)  # quarters filed in the window
 
 
 def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bool = True) -> ReportData:
@@ -123,6 +126,9 @@ def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bo
             movers = con.execute(MOVERS_SQL, [start, end, TOP_MOVERS, start, end]).fetchall()
             events = [Event(*r) for r in con.execute(EVENTS_SQL, [start, end]).fetchall()]
             shocks = [ShockRow(*r) for r in con.execute(SHOCKS_SQL, [start, end]).fetchall()] if with_shocks else []
+            # the capex context: what was known when the window opened, and what was filed in it
+            capex_known = capex_context(con, start) if with_shocks else []
+            capex_filed = capex_filed_after(con, start, days=(end - start).days) if with_shocks else []
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             # a warehouse published by an older version lacks a mart or a column
             first_line = str(exc).splitlines()[0]
@@ -131,4 +137,4 @@ def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bo
                 "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
             ) from exc
     published = datetime.fromtimestamp(Path(analytics_db).stat().st_mtime, tz=UTC)
-    return ReportData(start, end, losses, totals, movers, events, published, shocks)
+    return ReportData(start, end, losses, totals, movers, events, published, shocks, capex_known, capex_filed)

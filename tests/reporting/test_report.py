@@ -1,6 +1,7 @@
 """The window report (dagster_project/reporting/report.py), its chart (reporting/charts.py),
 the CLI (reporting/__main__.py) and its asset."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -186,3 +187,23 @@ def test_a_warehouse_published_by_an_older_version_gets_a_clear_error(tmp_path, 
     # the first relation it reads lacks the value change the report is built on
     assert "value_change_usd" in err and "older ShockWatch" in err and "make demo" in err
     assert "Traceback" not in err
+
+
+def test_the_capex_section_is_point_in_time(report):
+    """Filed during the window: the Q4 2024 quarters of the hyperscalers (MSFT 2025-01-29 ..
+    AMZN 2025-02-07, all after the DeepSeek Monday); known at its start: nothing later than Q3."""
+    settings, _, page = report
+    section = page.raw[page.raw.index("Capex: the demand side") : page.raw.index("Event timeline</h2>")]
+    filed_part, known_part = section.split("Latest capex quarter known at the window")
+    filed = query(
+        settings.analytics_db,
+        "select ticker from marts.fct_capex_quarterly where known_from > ? and known_from <= ? order by known_from, ticker",
+        [DEFAULT_START, DEFAULT_END],
+    )
+    ticker_cells = r"<tr><td>(?:<a [^>]*>)?([A-Z]+)<"
+    assert re.findall(ticker_cells, filed_part) == [t for (t,) in filed]
+    assert {"MSFT", "META", "GOOGL", "AMZN"} <= {t for (t,) in filed}
+    assert "2024-Q4" in filed_part
+    known = re.findall(ticker_cells, known_part)
+    assert len(known) == len(set(known)) >= 4  # one latest quarter per company
+    assert "2024-Q4" not in known_part and "2024-Q3" in known_part
