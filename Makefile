@@ -19,7 +19,8 @@ install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,analyst,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,analyst,lint,ducklake]'
+	$(BIN)/python -m dagster_project.lib.duckdb_extensions
 	touch $@
 
 # dbt's manifest, parsed once per change of the dbt project (Dagster loads it at start-up).

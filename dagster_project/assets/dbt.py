@@ -22,6 +22,7 @@ from dagster_project.dbt_cli import (
 )
 from dagster_project.lib.run_tags import partition_range
 from dagster_project.resources import PoolSlotRecorder
+from dagster_project.warehouse_backend import dbt_env
 
 # Declared here, prepared (re-parsed under `dagster dev`) only when the definitions are
 # built: see warehouse_models_asset. Importing this module reads no manifest and runs no dbt.
@@ -167,7 +168,8 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
         target = invocation_target(
             project.project_dir / project.target_path, context.run.run_id, settings.warehouse_dir
         )
-        with environment(dbt_invocation_env(window, settings.data_path)):
+        # and the backend dbt builds into (its profile's target, warehouse_backend.py)
+        with environment({**dbt_invocation_env(window, settings.data_path), **dbt_env(settings)}):
             invocation = dbt.cli(DBT_BUILD, context=context, target_path=target)
         try:
             yield from with_model_metadata(
