@@ -59,9 +59,13 @@ test-slow: install  ## the slow reliability suites: crash safety, idempotency, a
 dev: install  ## Dagster UI + daemon against live sources (code location: pyproject.toml [tool.dg.project])
 	$(BIN)/dagster dev
 
-sql:  ## read-only SQL shell on the published warehouse
+sql:  ## read-only SQL shell on the published warehouse (DuckLake: AT=<snapshot version> to go back)
+ifeq ($(SHOCKWATCH_WAREHOUSE_BACKEND),ducklake)
+	@$(BIN)/python -m dagster_project.sql_shell $(if $(AT),--at $(AT))
+else
 	@test -f $(SHOCKWATCH_DATA_DIR)/warehouse/analytics.duckdb || { echo "no warehouse yet: run 'make demo' first"; exit 1; }
 	$(BIN)/duckdb -readonly $(SHOCKWATCH_DATA_DIR)/warehouse/analytics.duckdb
+endif
 
 reset:  ## delete the data and the Dagster run history (keeps the virtualenv)
 	rm -rf $(SHOCKWATCH_DATA_DIR) $(DAGSTER_HOME)

@@ -6,10 +6,12 @@ import time
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from dagster_project.assets.dbt import WAREHOUSE_POOL
+from dagster_project.assets.publish_snapshot import publish_snapshot_result
 from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.publishing import publish_warehouse
 from dagster_project.resources import PoolSlotRecorder
+from dagster_project.warehouse_backend import is_ducklake
 
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]
 
@@ -30,6 +32,8 @@ def analytics_warehouse(
     context: AssetExecutionContext, settings: ShockWatchSettings, pool_slot: PoolSlotRecorder
 ) -> MaterializeResult:
     # pool_slot: required so the worker holding the pool is on the run (resources.py)
+    if is_ducklake(settings):  # DuckLake: a snapshot version is published, nothing is copied
+        return publish_snapshot_result(context, settings)
     started = time.perf_counter()
     published = publish_warehouse(settings.build_db, settings.analytics_db)
     seconds = time.perf_counter() - started
