@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: demo test test-slow dev sql install clean reset lint format
+.PHONY: demo demo-ducklake test test-slow dev sql install clean reset lint format
 
 install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -35,6 +35,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
 
 demo: install  ## run the whole pipeline on the bundled case study, offline
 	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo
+
+demo-ducklake: install  ## the same demo into DuckLake: catalog on a local PostgreSQL, Parquet on a local S3
+	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo_ducklake
 
 # One pytest worker per core (pytest-xdist): most tests wait on a dbt or Dagster run of their own.
 TEST_WORKERS ?= auto
