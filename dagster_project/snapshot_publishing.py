@@ -13,10 +13,9 @@ it is in the catalog that every machine already reaches, it commits atomically w
 ledger row below, and backing up the catalog backs it up. Its own commit is a new snapshot
 (the publication's), which holds the same staging and marts as the version it names.
 
-Known limit, shared with the DuckDB backend: the step publishes the newest snapshot when it
-runs. Another run's dbt step can take the `warehouse` pool between this run's dbt step and
-its publish; its models (and, if its checks failed, unchecked ones) are then published too.
-The fix is to read the snapshot id at the end of the dbt step and publish that one.
+Which snapshot: the one this run's dbt step left (assets/publish_snapshot.py tags the models
+with it), not the newest: another run's dbt step may take the `warehouse` pool between this
+run's dbt step and its publish. Without a dbt step in the run, the newest.
 
 The same transaction records the last price build published (`main.price_marts__published`,
 as publishing.py does in the build file): the scoped data tests and the ledger read it
@@ -53,25 +52,38 @@ def _exists(con, qualified: str) -> bool:
     )
 
 
-def publish_snapshot(settings: ShockWatchSettings, run_id: str | None = None) -> SnapshotPublished:
-    """Record the newest snapshot as the published one (one transaction, one new snapshot)."""
-    with connect_lake(settings) as con:
-        con.execute("begin")
-        # Inside the transaction: the counts, the build id and the version are all read at
-        # the one snapshot it started on.
-        version = con.execute(f"select max(snapshot_id) from {LAKE}.snapshots()").fetchone()[0]
+def newest_snapshot(settings: ShockWatchSettings) -> int:
+    with connect_lake(settings, read_only=True) as con:
+        return con.execute(f"select max(snapshot_id) from {LAKE}.snapshots()").fetchone()[0]
+
+
+def _contents(settings: ShockWatchSettings, version: int) -> tuple[dict[str, int], int | None]:
+    """(rows per staging and marts relation, last price build id) at snapshot `version`."""
+    with connect_lake(settings, version=version) as con:
         relations = con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = ? "
             "and schema_name in ('staging', 'marts') order by schema_name, table_name",
             [LAKE],
         ).fetchall()
         if not relations:
-            raise LookupError("no staging or marts relations in the DuckLake: run dbt first")
+            raise LookupError(f"no staging or marts relations in DuckLake snapshot {version}: run dbt first")
         counts = {
             f"{schema}.{name}": con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
             for schema, name in relations
         }
         build_id = con.execute(f"select max(build_id) from {LEDGER}").fetchone()[0] if _exists(con, LEDGER) else None
+    return counts, build_id
+
+
+def publish_snapshot(
+    settings: ShockWatchSettings, run_id: str | None = None, version: int | None = None
+) -> SnapshotPublished:
+    """Record snapshot `version` (default: the newest) as the published one: one transaction,
+    one new snapshot. What it holds is read at that version, not at the newest."""
+    version = newest_snapshot(settings) if version is None else int(version)
+    counts, build_id = _contents(settings, version)
+    with connect_lake(settings) as con:
+        con.execute("begin")
         con.execute(
             f"create table if not exists {PUBLICATIONS} "
             "(version bigint, published_at timestamptz, build_id bigint, run_id varchar)"

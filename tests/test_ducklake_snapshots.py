@@ -16,7 +16,7 @@ import pytest
 from dagster_project import sql_shell
 from dagster_project.config.settings import load_settings
 from dagster_project.lib import duckdb_extensions
-from dagster_project.snapshot_publishing import publications, publish_snapshot
+from dagster_project.snapshot_publishing import newest_snapshot, publications, publish_snapshot
 from dagster_project.warehouse_backend import connect_lake, connect_published
 
 
@@ -40,8 +40,10 @@ def _data_files(settings) -> set[str]:
 
 def test_ducklake_reader_keeps_the_published_snapshot_across_later_commits(ducklake_settings, capfd):
     _build(ducklake_settings, 1000)
-    first = publish_snapshot(ducklake_settings, run_id="run-1")
-    assert first.counts == {"marts.moves": 1000}
+    built = newest_snapshot(ducklake_settings)  # what this run's dbt step left
+    _build(ducklake_settings, 1200)  # another run's build commits before this run publishes
+    first = publish_snapshot(ducklake_settings, run_id="run-1", version=built)
+    assert (first.version, first.counts) == (built, {"marts.moves": 1000})
 
     reader = connect_published(ducklake_settings)
     assert _count(reader) == 1000
