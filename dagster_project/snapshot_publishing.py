@@ -3,15 +3,16 @@
 On DuckLake every dbt commit is a snapshot, and a reader attached at a snapshot version keeps
 it however many commits follow (warehouse_backend.py). So where the DuckDB backend must copy
 the build into a new file and swap it in (publishing.py), this step only writes one row:
-the snapshot the publish step found, which is the one the dbt step just built and its
-blocking checks passed (the publish asset runs only after them). Analysts attach at the last
+the snapshot this run's dbt step left, whose blocking checks passed (the publish asset runs
+only after them). Analysts attach at the last
 recorded version; a build that fails its checks commits snapshots nobody is pointed at, and
 the next passing build's publish moves everyone past them.
 
 Why a table in the DuckLake (`main.shockwatch_publications`) and not a file beside the data:
 it is in the catalog that every machine already reaches, it commits atomically with the
-ledger row below, and backing up the catalog backs it up. Its own commit is a new snapshot
-(the publication's), which holds the same staging and marts as the version it names.
+ledger row below, and backing up the catalog backs it up. Its own commit is a new snapshot,
+which may hold a later unchecked build: readers attach at the version the row names, never
+at the publication's own snapshot.
 
 Which snapshot: the one this run's dbt step left (assets/publish_snapshot.py tags the models
 with it), not the newest: another run's dbt step may take the `warehouse` pool between this
