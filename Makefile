@@ -12,14 +12,15 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>/dev/null) dbt/dbt_project.yml
 
-.PHONY: demo test test-slow dev sql install clean reset lint format
+.PHONY: demo demo-ducklake test test-slow dev sql install clean reset lint format
 
 install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,analyst,lint]'
+	$(BIN)/python -m pip install --quiet -e '.[test,analyst,lint,ducklake]'
+	$(BIN)/python -m dagster_project.lib.duckdb_extensions
 	touch $@
 
 # dbt's manifest, parsed once per change of the dbt project (Dagster loads it at start-up).
@@ -34,6 +35,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
 
 demo: install  ## run the whole pipeline on the bundled case study, offline
 	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo
+
+demo-ducklake: install  ## the same demo into DuckLake: catalog on a local PostgreSQL, Parquet on a local S3
+	SHOCKWATCH_SOURCE_MODE=replay $(BIN)/python -m dagster_project.demo_ducklake
 
 # One pytest worker per core (pytest-xdist): most tests wait on a dbt or Dagster run of their own.
 TEST_WORKERS ?= auto
@@ -58,9 +62,13 @@ test-slow: install  ## the slow reliability suites: crash safety, idempotency, a
 dev: install  ## Dagster UI + daemon against live sources (code location: pyproject.toml [tool.dg.project])
 	$(BIN)/dagster dev
 
-sql:  ## read-only SQL shell on the published warehouse
+sql:  ## read-only SQL shell on the published warehouse (DuckLake: AT=<snapshot version> to go back)
+ifeq ($(SHOCKWATCH_WAREHOUSE_BACKEND),ducklake)
+	@$(BIN)/python -m dagster_project.sql_shell $(if $(AT),--at $(AT))
+else
 	@test -f $(SHOCKWATCH_DATA_DIR)/warehouse/analytics.duckdb || { echo "no warehouse yet: run 'make demo' first"; exit 1; }
 	$(BIN)/duckdb -readonly $(SHOCKWATCH_DATA_DIR)/warehouse/analytics.duckdb
+endif
 
 reset:  ## delete the data and the Dagster run history (keeps the virtualenv)
 	rm -rf $(SHOCKWATCH_DATA_DIR) $(DAGSTER_HOME)

@@ -82,3 +82,32 @@ def demo_run(tmp_path_factory):
         settings = load_settings()
     assert code == 0, out.getvalue()
     return settings, out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def ducklake_services(tmp_path_factory):
+    """A PostgreSQL server (the DuckLake catalog) and an S3 server (its Parquet), started from
+    the project's own packages (dagster_project/local_services.py), once per test session:
+    about 2 s. Each test gets its own lake on them (`ducklake_settings`)."""
+    from dagster_project import local_services
+    from dagster_project.lib import duckdb_extensions
+
+    if not (local_services.available() and duckdb_extensions.available()):
+        pytest.skip("the `ducklake` extras are not installed (make install adds them)")
+    with local_services.running(tmp_path_factory.mktemp("ducklake_services")) as services:
+        yield services
+
+
+@pytest.fixture
+def ducklake_settings(ducklake_services, tmp_path, monkeypatch):
+    """Replay settings on a DuckLake of this test's own (schema and S3 prefix) on the shared
+    servers, its environment set as a deployment's would be (dbt reads it too)."""
+    import uuid
+
+    from dagster_project.config.settings import load_settings
+
+    for name, value in ducklake_services.env(f"lake_{uuid.uuid4().hex[:10]}").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SHOCKWATCH_SOURCE_MODE", "replay")
+    return load_settings()

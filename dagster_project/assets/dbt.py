@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from dagster_project import datasets
 from dagster_project.assets.dbt_metadata import with_model_metadata
+from dagster_project.assets.publish_snapshot import with_snapshot_version
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
 from dagster_project.dbt_cli import (
     dbt_executable,  # noqa: F401  (tests and bench import it from here)
@@ -22,6 +23,7 @@ from dagster_project.dbt_cli import (
 )
 from dagster_project.lib.run_tags import partition_range
 from dagster_project.resources import PoolSlotRecorder
+from dagster_project.warehouse_backend import dbt_env, is_ducklake
 
 # Declared here, prepared (re-parsed under `dagster dev`) only when the definitions are
 # built: see warehouse_models_asset. Importing this module reads no manifest and runs no dbt.
@@ -167,12 +169,15 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
         target = invocation_target(
             project.project_dir / project.target_path, context.run.run_id, settings.warehouse_dir
         )
-        with environment(dbt_invocation_env(window, settings.data_path)):
+        # and the backend dbt builds into (its profile's target, warehouse_backend.py)
+        with environment({**dbt_invocation_env(window, settings.data_path), **dbt_env(settings)}):
             invocation = dbt.cli(DBT_BUILD, context=context, target_path=target)
         try:
-            yield from with_model_metadata(
+            events = with_model_metadata(
                 invocation.stream(), settings.build_db, invocation.manifest, window, context.log
             )
+            # DuckLake: each model names the snapshot this build left, which publish publishes
+            yield from with_snapshot_version(events, settings) if is_ducklake(settings) else events
             keep_partial_parse(target, settings.warehouse_dir)
         finally:
             prune_invocation_targets(target.parent)

@@ -6,11 +6,13 @@ import time
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from dagster_project.assets.dbt import WAREHOUSE_POOL
+from dagster_project.assets.publish_snapshot import publish_snapshot_result
 from dagster_project.automation import WAREHOUSE_FRESHNESS
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.publishing import publish_warehouse
 from dagster_project.resources import PoolSlotRecorder
 from dagster_project.shock_alerts import alert_new_shocks, published_shocks
+from dagster_project.warehouse_backend import is_ducklake
 
 MART_KEYS = [AssetKey("dim_company"), AssetKey("fct_daily_market_cap")]
 
@@ -31,6 +33,8 @@ def analytics_warehouse(
     context: AssetExecutionContext, settings: ShockWatchSettings, pool_slot: PoolSlotRecorder
 ) -> MaterializeResult:
     # pool_slot: required so the worker holding the pool is on the run (resources.py)
+    if is_ducklake(settings):  # DuckLake: a snapshot version is published, nothing is copied
+        return publish_snapshot_result(context, settings)
     # the shocks analysts have before the swap: the new ones are said once, after it
     shocks_before = published_shocks(settings.analytics_db)
     started = time.perf_counter()

@@ -20,6 +20,10 @@ from dagster_project.config.source_config import DEFAULT_GOOGLE_NEWS_BASE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_MODES = ("live", "replay")
+# duckdb: one machine, a private build file published by atomic replace (publishing.py);
+# ducklake: a PostgreSQL catalog and Parquet in a folder or object storage, published as a
+# snapshot version (dagster_project/warehouse_backend.py, docs/DEPLOY.md)
+WAREHOUSE_BACKENDS = ("duckdb", "ducklake")
 
 # field -> (environment variable, default). The variable names are the public interface.
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -29,6 +33,18 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "watchlist_path": ("SHOCKWATCH_WATCHLIST", str(REPO_ROOT / "dagster_project" / "watchlist.yml")),
     "http_timeout_s": ("SHOCKWATCH_HTTP_TIMEOUT_S", "20"),
     "google_news_base": ("SHOCKWATCH_GOOGLE_NEWS_BASE", DEFAULT_GOOGLE_NEWS_BASE),
+    "warehouse_backend": ("SHOCKWATCH_WAREHOUSE_BACKEND", "duckdb"),
+    # A libpq connection string ("dbname=… host=… user=…"); the password from PGPASSWORD or
+    # ~/.pgpass, never in this string (it shows in the UI)
+    "ducklake_catalog": ("SHOCKWATCH_DUCKLAKE_CATALOG", ""),
+    "ducklake_data_path": ("SHOCKWATCH_DUCKLAKE_DATA_PATH", ""),  # "": <data dir>/warehouse/ducklake/
+    "ducklake_metadata_schema": ("SHOCKWATCH_DUCKLAKE_METADATA_SCHEMA", "ducklake"),
+    "s3_endpoint": ("SHOCKWATCH_S3_ENDPOINT", ""),  # "": the provider's default (AWS)
+    "s3_key_id": ("SHOCKWATCH_S3_KEY_ID", ""),
+    "s3_secret": ("SHOCKWATCH_S3_SECRET", ""),
+    "s3_region": ("SHOCKWATCH_S3_REGION", "us-east-1"),
+    "s3_use_ssl": ("SHOCKWATCH_S3_USE_SSL", "true"),
+    "s3_url_style": ("SHOCKWATCH_S3_URL_STYLE", "vhost"),  # "path" for MinIO and other local servers
 }
 
 
@@ -55,6 +71,25 @@ class ShockWatchSettings(ConfigurableResource):
         DEFAULT_GOOGLE_NEWS_BASE, description="Google News host (SHOCKWATCH_GOOGLE_NEWS_BASE)."
     )
 
+    warehouse_backend: str = Field(
+        "duckdb", description="'duckdb' (one machine) or 'ducklake' (SHOCKWATCH_WAREHOUSE_BACKEND)."
+    )
+    ducklake_catalog: str = Field(
+        "", description="DuckLake catalog: a libpq DSN of its PostgreSQL database (SHOCKWATCH_DUCKLAKE_CATALOG)."
+    )
+    ducklake_data_path: str = Field(
+        "", description="DuckLake's Parquet: a folder or s3://bucket/prefix/ (SHOCKWATCH_DUCKLAKE_DATA_PATH)."
+    )
+    ducklake_metadata_schema: str = Field(
+        "ducklake", description="PostgreSQL schema of DuckLake's tables (SHOCKWATCH_DUCKLAKE_METADATA_SCHEMA)."
+    )
+    s3_endpoint: str = Field("", description="S3 host:port, empty for AWS (SHOCKWATCH_S3_ENDPOINT).")
+    s3_key_id: str = Field("", description="S3 access key id (SHOCKWATCH_S3_KEY_ID).")
+    s3_secret: str = Field("", description="S3 secret access key (SHOCKWATCH_S3_SECRET).")
+    s3_region: str = Field("us-east-1", description="S3 region (SHOCKWATCH_S3_REGION).")
+    s3_use_ssl: str = Field("true", description="'true' or 'false': HTTPS to S3 (SHOCKWATCH_S3_USE_SSL).")
+    s3_url_style: str = Field("vhost", description="'vhost' or 'path' (SHOCKWATCH_S3_URL_STYLE).")
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ShockWatchSettings:
         env = os.environ if env is None else env
@@ -68,6 +103,24 @@ class ShockWatchSettings(ConfigurableResource):
         if mode not in SOURCE_MODES:
             raise ValueError(f"SHOCKWATCH_SOURCE_MODE={mode!r} is not one of {', '.join(SOURCE_MODES)}")
         return mode
+
+    @property
+    def backend(self) -> str:
+        backend = self.warehouse_backend.strip().lower()
+        if backend not in WAREHOUSE_BACKENDS:
+            raise ValueError(f"SHOCKWATCH_WAREHOUSE_BACKEND={backend!r} is not one of {', '.join(WAREHOUSE_BACKENDS)}")
+        if backend == "ducklake" and not self.ducklake_catalog.strip():
+            raise ValueError("SHOCKWATCH_WAREHOUSE_BACKEND=ducklake needs SHOCKWATCH_DUCKLAKE_CATALOG (a libpq DSN)")
+        return backend
+
+    @property
+    def ducklake_data(self) -> str:
+        """Where DuckLake writes Parquet: s3://… as given, a folder resolved, with the trailing
+        slash DuckLake joins file names to."""
+        path = self.ducklake_data_path.strip() or str(self.warehouse_dir / "ducklake")
+        if "://" not in path:
+            path = str(Path(path).resolve())
+        return path.rstrip("/") + "/"
 
     @property
     def timeout_s(self) -> float:
@@ -123,4 +176,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> ShockWatchSettings:
     settings = ShockWatchSettings(**values)
     values["source_mode"] = settings.mode  # raises on an unknown mode, like a run would
     settings.timeout_s  # noqa: B018 - raises on a timeout that is not a number
+    values["warehouse_backend"] = settings.backend  # raises on an unknown backend or a missing catalog
     return ShockWatchSettings(**values)

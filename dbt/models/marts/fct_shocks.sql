@@ -39,18 +39,25 @@ news as (
     group by d.trade_date
 ),
 
+app_signal_texts as (
+    select
+        r.snapshot_date,
+        a.display_name || ' ' || r.milestone || coalesce(' #' || r.rank, '')
+        || ' (' || upper(r.country) || ' ' || r.chart || ', ' || strftime(r.snapshot_date, '%Y-%m-%d') || ')'
+            as signal
+    from {{ ref('fct_app_rank_milestones') }} as r
+    inner join {{ ref('dim_app') }} as a on r.app_id = a.app_id
+    where a.is_highlighted
+),
+
 app_signals as (
     select
         d.trade_date,
-        string_agg(
-            distinct a.display_name || ' ' || r.milestone || coalesce(' #' || r.rank, '')
-            || ' (' || upper(r.country) || ' ' || r.chart || ', ' || strftime(r.snapshot_date, '%Y-%m-%d') || ')',
-            '; '
-        ) as app_rank_signals
+        -- ordered: DISTINCT alone leaves the order to its hash table, which differs between
+        -- runs (the DuckLake comparison caught it, tests/end_to_end/test_ducklake_pipeline.py)
+        string_agg(distinct t.signal, '; ' order by t.signal) as app_rank_signals
     from with_dates as d
-    inner join {{ ref('fct_app_rank_milestones') }} as r on r.snapshot_date between d.date_minus_3 and d.trade_date
-    inner join {{ ref('dim_app') }} as a on r.app_id = a.app_id
-    where a.is_highlighted
+    inner join app_signal_texts as t on t.snapshot_date between d.date_minus_3 and d.trade_date
     group by d.trade_date
 ),
 
