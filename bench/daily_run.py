@@ -167,9 +167,10 @@ def scale(work: Path, tickers: int, years: int) -> dict:
     run_dbt(["build", "--exclude-resource-type", "unit_test"], data_dir, project / "setup_target", "setup", project)
     publish_warehouse(data_dir / "warehouse" / "build.duckdb", data_dir / "warehouse" / "analytics.duckdb")
     say(f"P5 scale: one daily run for {last}")
-    # The SYNTHETIC random walk reaches market caps no company has (above $20T): the blocking
-    # plausibility check would rightly stop the run, so its bound is raised for this lake only.
-    config = {"ops": {"shares_outstanding": {"config": {"max_market_cap_usd": 1e16}}}}
+    # The SYNTHETIC random walk reaches market caps no company has (above $20T, below $50M):
+    # the blocking plausibility check would rightly stop the run, so its bounds are opened for
+    # this lake only.
+    config = {"ops": {"shares_outstanding": {"config": {"min_market_cap_usd": 0.0, "max_market_cap_usd": 1e16}}}}
     return {**_run_child(root, "daily", env, last, last, config), "session": last}
 
 
