@@ -68,7 +68,9 @@ def ensure_installed(extension_dir: Path | None = None) -> Path:
     try:
         with duckdb.connect(":memory:", config={"extension_directory": str(staging)}) as con:
             for name in EXTENSIONS:
-                con.execute(f"install '{extension_file(name)}'")
+                # INSTALL takes no bound parameter: the path goes in as a literal, quotes doubled
+                quoted_file = str(extension_file(name)).replace("'", "''")
+                con.execute(f"install '{quoted_file}'")
         try:
             os.rename(staging / f"v{duckdb.__version__}", version_dir)
         except OSError:

@@ -163,6 +163,11 @@ ALLOWED_SQL_INTERPOLATIONS = {
     "PUBLISHED_MARKER",
     "scope",
     "_sql_literal(str(build_db))",
+    # DuckLake: the lake's attach name and the publications table (module constants), and an
+    # extension file's path with its quotes doubled (INSTALL binds no parameter)
+    "LAKE",
+    "PUBLICATIONS",
+    "quoted_file",
 }
 
 
