@@ -75,6 +75,14 @@ study as (
     where event_source = 'shock' and window_name = '[0,+1]'
 ),
 
+{%- if w %}
+-- the older pairs not recovered before the window: only their recovery can still change
+unrecovered as (
+    select * from {{ this }}
+    where trade_date < date '{{ w.minus_1 }}' and (recovered_on is null or recovered_on >= date '{{ w['from'] }}')
+),
+{%- endif %}
+
 -- the pairs whose recovery is (re)computed: those of the new shocks, and the older ones
 -- not recovered before the window
 recovering as (
@@ -84,20 +92,12 @@ recovering as (
         p.ticker,
         p.alpha,
         p.beta
-    from new_shocks as k
+    from shocks as k
     inner join study as p on k.shock_id = p.shock_id
     {%- if w %}
-    union all
-    select
-        k.shock_id,
-        k.day0_idx,
-        p.ticker,
-        p.alpha,
-        p.beta
-    from {{ this }} as o
-    inner join shocks as k on o.shock_id = k.shock_id
-    inner join study as p on o.shock_id = p.shock_id and o.ticker = p.ticker
-    where o.trade_date < date '{{ w.minus_1 }}' and (o.recovered_on is null or o.recovered_on >= date '{{ w['from'] }}')
+    where
+        k.trade_date >= date '{{ w.minus_1 }}'
+        or exists (select 1 from unrecovered as u where u.shock_id = k.shock_id and u.ticker = p.ticker)
     {%- endif %}
 ),
 
@@ -173,7 +173,6 @@ select
     o.corr_60d,
     o.beta_to_epicenter,
     v.recovered_on
-from {{ this }} as o
+from unrecovered as o
 inner join recovery as v on o.shock_id = v.shock_id and o.ticker = v.ticker
-where o.trade_date < date '{{ w.minus_1 }}' and (o.recovered_on is null or o.recovered_on >= date '{{ w['from'] }}')
 {%- endif %}
