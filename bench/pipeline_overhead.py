@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import REPO_ROOT, Row, run_dbt, run_timed, say
+from bench.common import REPO_ROOT, Row, dbt_env, run_dbt, run_timed, say
 from dagster_project.assets.dbt import DBT_BUILD
 
 CHILD = """
@@ -108,7 +108,9 @@ def run(work: Path) -> tuple[list[Row], dict]:
     home.mkdir(parents=True)
     instance_yaml = next(p for p in (REPO_ROOT / "dagster.instance.yaml", REPO_ROOT / "dagster.yaml") if p.exists())
     shutil.copy(instance_yaml, home / "dagster.yaml")
-    env = {"SHOCKWATCH_DATA_DIR": str(data), "SHOCKWATCH_SOURCE_MODE": "replay", "DAGSTER_HOME": str(home)}
+    # dbt_env: the pipeline's dbt runs with the very profile the parse and the bare build see
+    # (a different memory limit renders another profile, and dbt then re-parses everything)
+    env = {**dbt_env(data), "SHOCKWATCH_SOURCE_MODE": "replay", "DAGSTER_HOME": str(home)}
 
     project = root / "dbt_project"
     shutil.copytree(REPO_ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))

@@ -76,6 +76,7 @@ def demo_run(tmp_path_factory):
         mp.setenv("SHOCKWATCH_SOURCE_MODE", "replay")
         mp.setenv("DAGSTER_HOME", str(root / "dagster_home"))
         (root / "dagster_home").mkdir()
+        shutil.copy(REPO_ROOT / "dagster.instance.yaml", root / "dagster_home" / "dagster.yaml")  # as make does
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = demo.main()

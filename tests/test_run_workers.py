@@ -28,9 +28,10 @@ def _dead_worker() -> str:
 
 
 @pytest.fixture
-def instance(tmp_path):
+def instance(tmp_path, monkeypatch):
     shutil.copy(REPO_ROOT / "dagster.instance.yaml", tmp_path / "dagster.yaml")
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # the instance's event log lives under it
+    with DagsterInstance.get() as instance:
         # what a run's executor does before its first claim on a pool with the default limit
         instance.event_log_storage.initialize_concurrency_limit_to_default(POOL)
         yield instance

@@ -18,14 +18,16 @@ from tests.pipeline import query
 def materializations(demo_run):
     settings, _ = demo_run
     home = settings.data_path.parent / "dagster_home"
-    with DagsterInstance.from_config(str(home)) as instance:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))  # the instance's event log lives under it
+        with DagsterInstance.from_config(str(home)) as instance:
 
-        def latest(name):
-            event = instance.get_latest_materialization_event(AssetKey(name))
-            assert event is not None, f"{name} was never materialized"
-            return event.asset_materialization.metadata
+            def latest(name):
+                event = instance.get_latest_materialization_event(AssetKey(name))
+                assert event is not None, f"{name} was never materialized"
+                return event.asset_materialization.metadata
 
-        yield settings, latest
+            yield settings, latest
 
 
 @pytest.mark.parametrize(
