@@ -70,11 +70,15 @@ def _implausible(cap: float, shares: float, day: dt.date, rules: ShareRules) -> 
 
 def _rule_reasons(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules, today: dt.date) -> pd.Series:
     reasons = pd.Series("", index=frame.index, dtype="object")
+    adjusted = adjusted_shares(frame)
 
     def flag(mask: pd.Series, reason) -> None:
         mask = mask.fillna(False).astype(bool) & (reasons == "")
-        for index in frame.index[mask]:
-            reasons.loc[index] = reason(frame.loc[index]) if callable(reason) else reason
+        if not mask.any():
+            return
+        # itertuples: microseconds a row, where frame.loc[index] per flagged row cost ~3 ms
+        # (a source returning 12k implausible counts took 35 s to quarantine them)
+        reasons.loc[mask] = [reason(row) for row in frame[mask].itertuples()] if callable(reason) else reason
 
     flag(~_whole_positive(frame["shares"]), lambda r: f"shares {_plain(r.shares)} is not a positive whole number")
     diluted = frame["shares_diluted"]
@@ -102,7 +106,7 @@ def _rule_reasons(frame: pd.DataFrame, caps: pd.Series, rules: ShareRules, today
     flag(as_of > pd.Timestamp(today), lambda r: f"as-of date {r.as_of_date} is in the future")
     flag(
         caps.notna() & ((caps < rules.min_market_cap_usd) | (caps > rules.max_market_cap_usd)),
-        lambda r: _implausible(caps[r.name], adjusted_shares(frame.loc[[r.name]]).iloc[0], r.as_of_date, rules),
+        lambda r: _implausible(caps[r.Index], adjusted[r.Index], r.as_of_date, rules),
     )
     return reasons
 
@@ -152,14 +156,14 @@ def share_jumps(frame: pd.DataFrame, rules: ShareRules = ShareRules()) -> list[s
     previous = ordered.groupby("ticker", sort=False).shift(1)
     change = ordered["adjusted"] / previous["adjusted"].where(previous["adjusted"] > 0) - 1
     jumped = change.abs() > rules.max_change
-    jumps = []
-    for index in ordered.index[jumped.fillna(False).to_numpy()]:
-        row, before = ordered.loc[index], previous.loc[index]
-        jumps.append(
-            f"{row.ticker}: {_describe(before)} -> {_describe(row)}: "
-            f"{change[index]:+.1%} split-adjusted, more than {rules.max_change:.0%}"
+    flagged = jumped.fillna(False).to_numpy()
+    return [
+        f"{row.ticker}: {_describe(before)} -> {_describe(row)}: "
+        f"{moved:+.1%} split-adjusted, more than {rules.max_change:.0%}"
+        for row, before, moved in zip(
+            ordered[flagged].itertuples(), previous[flagged].itertuples(), change[flagged], strict=True
         )
-    return jumps
+    ]
 
 
 def share_check_results(

@@ -139,6 +139,24 @@ def test_an_implausible_market_cap_names_the_count_and_the_close():
     assert "outside $0.05B..$20,000B" in rejected["2024-11-15 NVDA"]
 
 
+def test_many_bad_counts_each_get_their_own_reason():
+    """Reasons are built for all flagged rows at once: each must land on its own row, also
+    when the frame's index is not 0..n-1 and good rows sit between the bad ones."""
+    rows = frame(
+        count(ticker="AAA", shares=1_000),  # cap $0.1M: below the minimum
+        count(ticker="BBB"),  # fine
+        count(ticker="CCC", shares=-5),  # not a positive whole number
+        count(ticker="DDD", shares=3_000),  # cap $0.3M
+    )
+    rows.index = [40, 10, 30, 20]
+    caps = implied_market_caps(rows, lambda ticker, day: 100.0)
+    good, rejected = split(rows, caps=caps)
+    assert list(good["ticker"]) == ["BBB"]
+    assert rejected["2024-11-15 AAA"].startswith("implied market cap $0.0B (close 100.00 x 1,000 split-adjusted")
+    assert rejected["2024-11-15 DDD"].startswith("implied market cap $0.0B (close 100.00 x 3,000 split-adjusted")
+    assert rejected["2024-11-15 CCC"] == "shares -5 is not a positive whole number"
+
+
 def test_a_jump_without_split_is_a_warning_naming_both_counts_and_filings():
     rows = frame(
         count(as_of=D(2024, 8, 23), filed=D(2024, 8, 28), shares=24_530_000_000, source="10-Q Q2"),
