@@ -132,12 +132,14 @@ def quarantine_bad_shares(
     distinct = keyed.drop_duplicates(KEY + value_columns)
     conflicting = distinct[distinct.duplicated(KEY, keep=False)]
     in_conflict = pd.MultiIndex.from_frame(keyed[KEY]).isin(pd.MultiIndex.from_frame(conflicting[KEY]))
-    for key, counts in conflicting.groupby(KEY, sort=False)["shares"]:
-        ticker, as_of, measure = key
-        rows = keyed.index[in_conflict & (keyed[KEY] == list(key)).all(axis=1).to_numpy()]
-        reasons.loc[rows] = f"conflicting counts for {ticker} as of {as_of} ({measure}): " + " vs ".join(
-            f"{int(v):,}" for v in counts.unique()
-        )
+    if not conflicting.empty:  # one reason per key, then onto its rows by key (not a scan per key)
+        said = {
+            (ticker, as_of, measure): f"conflicting counts for {ticker} as of {as_of} ({measure}): "
+            + " vs ".join(f"{int(v):,}" for v in counts.unique())
+            for (ticker, as_of, measure), counts in conflicting.groupby(KEY, sort=False)["shares"]
+        }
+        rows = keyed[in_conflict]
+        reasons.loc[rows.index] = [said[key] for key in zip(*(rows[column] for column in KEY), strict=True)]
     copies = keyed.index[keyed.duplicated(KEY + value_columns, keep="first").to_numpy() & ~in_conflict]
     reasons.loc[copies] = "duplicate of an identical row"
     rejected = frame[reasons != ""].assign(reason=reasons[reasons != ""])
