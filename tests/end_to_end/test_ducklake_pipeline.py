@@ -10,6 +10,7 @@ the `warehouse` pool, docs/DEPLOY.md "Concurrency").
 
 import math
 import os
+import re
 import shutil
 
 import duckdb
@@ -21,10 +22,15 @@ from dagster_project.assets.publish import analytics_warehouse
 from dagster_project.config.settings import load_settings
 from dagster_project.definitions import build_definitions
 from dagster_project.lib.run_tags import range_tags
+from dagster_project.reporting.data import DEFAULT_END, DEFAULT_START, load_report_data
+from dagster_project.reporting.dossier import write_dossiers
+from dagster_project.reporting.report import write_report
+from dagster_project.shock_alerts import alert_new_shocks, published_shocks
 from dagster_project.snapshot_publishing import publications
 from dagster_project.warehouse_backend import connect_lake, connect_published
 from tests.conftest import REPO_ROOT
 from tests.reliability.helpers import RUN_TIME_COLUMNS, start_child
+from tests.reporting.html_page import Page
 
 PUBLISHED = (
     "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
@@ -69,7 +75,7 @@ def _assert_same_published(settings, duckdb_settings, exclude: frozenset = froze
                 )
 
 
-def test_ducklake_build_and_publish_give_the_duckdb_warehouse_row_for_row(demo_run, ducklake_settings):
+def test_ducklake_build_and_publish_give_the_duckdb_warehouse_row_for_row(demo_run, ducklake_settings, tmp_path):
     duckdb_settings, _out = demo_run
     settings = ducklake_settings
     shutil.copytree(duckdb_settings.lake_dir, settings.lake_dir)
@@ -107,6 +113,58 @@ def test_ducklake_build_and_publish_give_the_duckdb_warehouse_row_for_row(demo_r
     with connect_lake(settings, read_only=True) as con:
         assert con.execute("select max(version) from main.shockwatch_publications").fetchone()[0] == version
         assert con.execute("select build_id from main.price_marts__published").fetchone()[0] == 1
+    assert publish.metadata["new_shocks"].value == 0  # the first publish: nothing to compare with, no alert
+
+    _assert_readers_work_on_ducklake(settings, duckdb_settings, tmp_path)
+
+
+class _Log:
+    def __init__(self):
+        self.lines = []
+
+    def info(self, message):
+        self.lines.append(message)
+
+    error = warning = info
+
+
+def _headline(page: Page) -> dict[str, str]:
+    ids = ("headline-ar", "headline-t", "headline-value", "headline-members", "headline-recovered")
+    return {i: re.search(rf'id="{i}">([^<]*)<', page.raw).group(1) for i in ids}
+
+
+def _assert_readers_work_on_ducklake(settings, duckdb_settings, tmp_path) -> None:
+    """The dossiers, the window report and the new-shock alert read the published snapshot
+    (warehouse_backend.open_published) and say what they say on the DuckDB backend."""
+    # the window's dossiers (all 90 pages cost ~10 s more; the asset passes the same settings)
+    written = write_dossiers(settings, tmp_path / "reports", DEFAULT_START, DEFAULT_END)
+    theirs = tmp_path / "duckdb" / "reports"  # the demo's data dir stays read-only
+    assert [p.name for p in written] == [
+        p.name for p in write_dossiers(duckdb_settings.analytics_db, theirs, DEFAULT_START, DEFAULT_END)
+    ]
+    assert "2025-01-27-NVDA.html" in [p.name for p in written]
+    nvda = _headline(Page((tmp_path / demo.DEEPSEEK_DOSSIER).read_text(encoding="utf-8")))
+    assert nvda == _headline(Page((theirs.parent / demo.DEEPSEEK_DOSSIER).read_text(encoding="utf-8")))
+    assert (nvda["headline-ar"], nvda["headline-value"], nvda["headline-members"]) == ("−13.33%", "−$465.5B", "8")
+
+    path, data = write_report(settings, DEFAULT_START, DEFAULT_END, tmp_path / "report")
+    text = Page(path.read_text(encoding="utf-8")).all_text
+    assert "NVDA −$592.7B" in text and "−16.97%" in text and "142.62 → 118.42" in text
+    reference = load_report_data(duckdb_settings.analytics_db, DEFAULT_START, DEFAULT_END)
+    assert (len(data.events), len(data.shocks)) == (len(reference.events), len(reference.shocks))
+
+    published = published_shocks(settings)
+    assert published == published_shocks(duckdb_settings.analytics_db) and len(published) > 10
+    (deepseek,) = [s for s in list_shock_ids(settings) if s[1] == "2025-01-27" and s[2] == "NVDA"]
+    log = _Log()
+    new = alert_new_shocks(settings, settings.data_path, published - {deepseek[0]}, log)
+    assert [(s.shock_id, s.epicenter) for s in new] == [(deepseek[0], "NVDA")]
+    assert log.lines == [f"new shock: {new[0].headline()}; dossier {settings.data_path / demo.DEEPSEEK_DOSSIER}"]
+
+
+def list_shock_ids(settings) -> list[tuple[str, str, str]]:
+    with connect_published(settings) as con:
+        return con.execute("select shock_id, trade_date::varchar, epicenter_ticker from marts.fct_shocks").fetchall()
 
 
 # Two families whose raw datasets the demo's lake is copied without: their jobs re-ingest
