@@ -95,7 +95,9 @@ START ?= 2025-01-20
 END ?= 2025-02-07
 
 report: install  ## HTML report of a window and the dossiers of its shocks, linked from it (START=… END=…)
+ifneq ($(SHOCKWATCH_WAREHOUSE_BACKEND),ducklake)
 	$(call WAREHOUSE_READY,analytics.duckdb)
+endif
 	$(BIN)/python -m dagster_project.reporting --start $(START) --end $(END)
 
 # Benchmarks (docs/PERFORMANCE.md): P1 Dagster pipeline vs bare dbt (case study), P2/P3 the

@@ -140,8 +140,8 @@ def main() -> int:
             failed = [e.step_key for e in result.all_events if e.is_step_failure]
             print(f"{job_name} failed in steps {failed}; see the log above or `make dev`.", file=sys.stderr)
             return 1
-    # the dossiers read the published DuckDB file; on DuckLake they are not written yet
-    dossiers = 0 if is_ducklake(settings) else write_dossiers(defs, instance)
+    # the dossiers read the published warehouse: analytics.duckdb, or the DuckLake snapshot
+    dossiers = write_dossiers(defs, instance)
     if dossiers is None:
         print("shock_dossiers failed; see the log above or `make dev`.", file=sys.stderr)
         return 1
@@ -153,12 +153,12 @@ def main() -> int:
     print("\nAround the DeepSeek shock (marts.fct_event_timeline, 2025-01-24..28):")
     for day, kind, entity, title in timeline(settings):
         print(f"  {day}  {kind:<10} {entity:<9} {title[:90]}")
-    if is_ducklake(settings):  # the demo-ducklake module prints where and which snapshot
-        return 0
     nvda = settings.data_path / DEEPSEEK_DOSSIER
     print(f"\nShock dossiers: {dossiers} pages in {settings.data_path / 'reports' / 'shocks'}")
     if nvda.exists():
         print(f"  NVDA on 2025-01-27 (DeepSeek): file://{nvda.resolve()}")
+    if is_ducklake(settings):  # the demo-ducklake module prints where and which snapshot
+        return 0
     print(f"\nWarehouse: {settings.analytics_db} (read-only for analysts)")
     print("Query it:  make sql     or  duckdb.connect(path, read_only=True)")
     print("Browse it: make dev     (Dagster UI at http://127.0.0.1:3000)")

@@ -1,8 +1,9 @@
 """`make demo-ducklake`: `make demo` with the warehouse on DuckLake, its catalog on a local
 PostgreSQL and its Parquet on a local S3 server (local_services.py), as a deployment on
 several machines would have them (docs/DEPLOY.md). It starts both, runs the same case study
-through the same jobs, prints the same headlines from the published snapshot, reads them
-back at that version and stops both (their data goes with them: a demo, not a deployment).
+through the same jobs, prints the same headlines and writes the same shock dossiers from the
+published snapshot, reads the headline back at that version and stops both (their data goes
+with them: a demo, not a deployment).
 """
 
 from __future__ import annotations

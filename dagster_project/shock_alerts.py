@@ -1,7 +1,9 @@
 """The new-shock alert of the publish step: which shocks a publish added, said once.
 
-Before the publish swaps in the new warehouse, `published_shocks` reads the shock_ids of the
-warehouse analysts have now; after it, `alert_new_shocks` compares. Every new shock gets one
+Before the publish swaps in the new warehouse (DuckDB) or records the new snapshot (DuckLake),
+`published_shocks` reads the shock_ids of the warehouse analysts have now; after it,
+`alert_new_shocks` compares. Both read through warehouse_backend.open_published, so they
+take a published DuckDB file or settings (their backend's last publication). Every new shock gets one
 log line; with SHOCKWATCH_ALERT_WEBHOOK set (the run failures' webhook), ONE message carries
 all their headlines and dossier paths. A webhook that fails is logged as an error and never
 fails the publish: the warehouse is already swapped in, and the next publish would not
@@ -19,6 +21,7 @@ from pathlib import Path
 import duckdb
 import requests
 
+from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.lib.alerts import alert_webhook, post_alert
 from dagster_project.lib.formatting import signed_billions, signed_pct
 
@@ -50,20 +53,27 @@ class NewShock:
         )
 
 
-def _read(analytics_db: Path) -> list[NewShock] | None:
+Warehouse = Path | ShockWatchSettings
+
+
+def _read(warehouse: Warehouse) -> list[NewShock] | None:
     """Every shock of a published warehouse, or None when there is none to read."""
-    if not Path(analytics_db).exists():
+    from dagster_project.warehouse_backend import open_published
+
+    try:
+        con, _published_at = open_published(warehouse)
+    except FileNotFoundError:
         return None
     try:
-        with duckdb.connect(str(analytics_db), read_only=True) as con:
+        with con:
             return [NewShock(*row) for row in con.execute(SHOCKS_SQL).fetchall()]
     except duckdb.CatalogException:  # published before fct_shocks existed
         return None
 
 
-def published_shocks(analytics_db: Path) -> set[str] | None:
+def published_shocks(warehouse: Warehouse) -> set[str] | None:
     """The shock_ids analysts have now (call before the publish); None: nothing published yet."""
-    shocks = _read(analytics_db)
+    shocks = _read(warehouse)
     return None if shocks is None else {s.shock_id for s in shocks}
 
 
@@ -86,9 +96,9 @@ def alert_message(shocks: list[NewShock], data_dir: Path) -> dict:
     }
 
 
-def alert_new_shocks(analytics_db: Path, data_dir: Path, before: set[str] | None, log) -> list[NewShock]:
+def alert_new_shocks(warehouse: Warehouse, data_dir: Path, before: set[str] | None, log) -> list[NewShock]:
     """Compare the published warehouse with `before`; log and post the new shocks."""
-    shocks = _read(analytics_db) or []
+    shocks = _read(warehouse) or []
     if before is None:
         log.info(f"first publish with shocks: {len(shocks)} published, no alert (nothing to compare with)")
         return []

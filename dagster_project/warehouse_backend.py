@@ -16,6 +16,9 @@ profile (dbt/profiles.yml, target `ducklake`, from `dbt_env`).
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import duckdb
 
 from dagster_project.config.settings import ShockWatchSettings
@@ -114,6 +117,27 @@ def connect_published(
         if version is None:
             raise LookupError("nothing published on this DuckLake yet: run a pipeline (make demo-ducklake)")
     return connect_lake(settings, version=version)
+
+
+def open_published(warehouse: Path | ShockWatchSettings) -> tuple[duckdb.DuckDBPyConnection, dt.datetime]:
+    """(read-only connection, when it was published) for what the report, the dossiers and the
+    new-shock alert read: a published DuckDB file, or settings (their backend's last
+    publication: analytics.duckdb, or the DuckLake snapshot last published). Raises
+    FileNotFoundError when nothing is published yet."""
+    if isinstance(warehouse, ShockWatchSettings) and is_ducklake(warehouse):
+        with connect_lake(warehouse, read_only=True) as con:
+            version = published_version(con)
+            if version is None:
+                raise FileNotFoundError("nothing published on this DuckLake yet: run a pipeline (make demo-ducklake)")
+            published_at = con.execute(
+                f"select max(published_at) from {LAKE}.{PUBLICATIONS} where version = ?", [version]
+            ).fetchone()[0]
+        return connect_lake(warehouse, version=version), published_at.astimezone(dt.UTC)
+    path = Path(warehouse.analytics_db if isinstance(warehouse, ShockWatchSettings) else warehouse)
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}: run 'make demo' (or a pipeline) first")
+    published_at = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return duckdb.connect(str(path), read_only=True), published_at
 
 
 def dbt_env(settings: ShockWatchSettings) -> dict[str, str]:

@@ -22,9 +22,10 @@ from dagster_project.reporting.dossier import write_dossiers
     ),
 )
 def shock_dossiers(settings: ShockWatchSettings) -> MaterializeResult:
-    # Reads analytics.duckdb read-only like any analyst: no warehouse pool needed.
+    # Reads the published warehouse read-only like any analyst (analytics.duckdb, or the
+    # DuckLake snapshot last published): no warehouse pool needed.
     reports = settings.data_path / "reports"
-    written = write_dossiers(settings.analytics_db, reports)
+    written = write_dossiers(settings, reports)
     return MaterializeResult(
         metadata={
             "dagster/row_count": len(written),

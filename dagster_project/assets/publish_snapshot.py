@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, MaterializeResult, MetadataValue, Output
 
 from dagster_project.config.settings import ShockWatchSettings
+from dagster_project.shock_alerts import alert_new_shocks, published_shocks
 from dagster_project.snapshot_publishing import newest_snapshot, publish_snapshot
 
 SNAPSHOT_KEY = "ducklake_snapshot"  # metadata on every model the dbt step materialised
@@ -44,9 +45,12 @@ def built_snapshot(context: AssetExecutionContext) -> int | None:
 
 
 def publish_snapshot_result(context: AssetExecutionContext, settings: ShockWatchSettings) -> MaterializeResult:
+    # the shocks analysts have before this publication: the new ones are said once, after it
+    shocks_before = published_shocks(settings)
     started = time.perf_counter()
     published = publish_snapshot(settings, run_id=context.run.run_id, version=built_snapshot(context))
     seconds = time.perf_counter() - started
+    new_shocks = alert_new_shocks(settings, settings.data_path, shocks_before, context.log)
     context.log.info(f"published DuckLake snapshot {published.version} in {seconds:.1f} s")
     counts = published.counts
     return MaterializeResult(
@@ -60,5 +64,6 @@ def publish_snapshot_result(context: AssetExecutionContext, settings: ShockWatch
                 "| relation | rows |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in counts.items())
             ),
             "query_with": f"make sql   (or AT={published.version} for this snapshot later)",
+            "new_shocks": len(new_shocks),
         }
     )

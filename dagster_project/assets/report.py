@@ -30,9 +30,10 @@ class ReportWindow(Config):
     ),
 )
 def shock_report(config: ReportWindow, settings: ShockWatchSettings) -> MaterializeResult:
-    # Reads analytics.duckdb read-only like any analyst: no warehouse pool needed.
+    # Reads the published warehouse read-only like any analyst (analytics.duckdb, or the
+    # DuckLake snapshot last published): no warehouse pool needed.
     start, end = dt.date.fromisoformat(config.start), dt.date.fromisoformat(config.end)
-    path, data = write_report(settings.analytics_db, start, end, settings.data_path / "reports")
+    path, data = write_report(settings, start, end, settings.data_path / "reports")
     top = data.losses[0] if data.losses else None
     return MaterializeResult(
         metadata={

@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=settings.data_path / "reports", help="where to write the HTML")
     args = parser.parse_args(argv)
     try:
-        path, data = write_report(settings.analytics_db, args.start, args.end, args.out_dir)
-        dossiers = write_dossiers(settings.analytics_db, args.out_dir, args.start, args.end)
+        path, data = write_report(settings, args.start, args.end, args.out_dir)
+        dossiers = write_dossiers(settings, args.out_dir, args.start, args.end)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

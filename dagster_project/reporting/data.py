@@ -7,11 +7,12 @@ report.py's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.lib.capex_context import CapexQuarter, capex_context, capex_filed_after
 from dagster_project.lib.queries import largest_value_losses_sql
 
@@ -115,11 +116,16 @@ class ReportData:
     capex_filed: list[tuple] = field(default_factory=list)  # quarters filed in the window
 
 
-def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bool = True) -> ReportData:
-    """with_shocks=False for the dbt step's chart: a build may not have made fct_shocks yet."""
-    if not Path(analytics_db).exists():
-        raise FileNotFoundError(f"no warehouse at {analytics_db}: run 'make demo' (or a pipeline) first")
-    with duckdb.connect(str(analytics_db), read_only=True) as con:
+def load_report_data(
+    warehouse: Path | ShockWatchSettings, start: date, end: date, with_shocks: bool = True
+) -> ReportData:
+    """`warehouse`: a DuckDB file (the build file for the dbt step's chart), or settings: their
+    backend's published warehouse (warehouse_backend.open_published). with_shocks=False for
+    the dbt step's chart: a build may not have made fct_shocks yet."""
+    from dagster_project.warehouse_backend import open_published
+
+    con, published = open_published(warehouse)
+    with con:
         try:
             losses = [Loss(*r) for r in con.execute(LOSSES_SQL, [start, end]).fetchall()]
             totals = con.execute(TOTAL_SQL, [start, end]).fetchall()
@@ -133,8 +139,7 @@ def load_report_data(analytics_db: Path, start: date, end: date, with_shocks: bo
             # a warehouse published by an older version lacks a mart or a column
             first_line = str(exc).splitlines()[0]
             raise ValueError(
-                f"{analytics_db} does not have what the report reads ({first_line}); it was "
+                f"the published warehouse does not have what the report reads ({first_line}); it was "
                 "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
             ) from exc
-    published = datetime.fromtimestamp(Path(analytics_db).stat().st_mtime, tz=UTC)
     return ReportData(start, end, losses, totals, movers, events, published, shocks, capex_known, capex_filed)

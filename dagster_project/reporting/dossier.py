@@ -1,6 +1,7 @@
 """Shock dossiers: one self-contained HTML page per row of marts.fct_shocks.
 
-`write_dossiers(analytics_db, reports_dir)` writes each shock's page to
+`write_dossiers(warehouse, reports_dir)` (a published DuckDB file, or settings: their
+backend's published warehouse, DuckLake included) writes each shock's page to
 reports_dir/shocks/<trade_date>-<epicenter>.html, i.e. <data dir>/fct_shocks.dossier_path when
 reports_dir is <data dir>/reports (what the asset and `make report` use), each atomically.
 Without a window it writes every shock and removes the dossiers of shocks that are gone (a
@@ -10,11 +11,11 @@ rebuild can drop one), so the folder holds exactly one page per fct_shocks row.
 from __future__ import annotations
 
 import datetime as dt
-from datetime import UTC
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.reporting.charts import car_paths_svg
 from dagster_project.reporting.render import DOSSIER_PATH, render, svg_markup, write_atomic
 from dagster_project.reporting.shock_data import SESSIONS_SQL, ShockDossier, list_shocks, load_shock_dossier
@@ -39,15 +40,17 @@ def render_dossier(dossier: ShockDossier, published: dt.datetime) -> str:
 
 
 def write_dossiers(
-    analytics_db: Path, reports_dir: Path, start: dt.date | None = None, end: dt.date | None = None
+    warehouse: Path | ShockWatchSettings,
+    reports_dir: Path,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> list[Path]:
     """Write the dossiers of every shock (or of those in [start, end]); returns their paths."""
-    analytics_db = Path(analytics_db)
-    if not analytics_db.exists():
-        raise FileNotFoundError(f"no warehouse at {analytics_db}: run 'make demo' (or a pipeline) first")
-    published = dt.datetime.fromtimestamp(analytics_db.stat().st_mtime, tz=UTC)
+    from dagster_project.warehouse_backend import open_published
+
+    con, published = open_published(warehouse)
     written = []
-    with duckdb.connect(str(analytics_db), read_only=True) as con:
+    with con:
         try:
             shocks = list_shocks(con, start, end)
             sessions = [r[0] for r in con.execute(SESSIONS_SQL).fetchall()]
@@ -58,8 +61,8 @@ def write_dossiers(
         except (duckdb.CatalogException, duckdb.BinderException) as exc:
             first_line = str(exc).splitlines()[0]
             raise ValueError(
-                f"{analytics_db} does not have what the dossiers read ({first_line}); it was published "
-                "by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
+                f"the published warehouse does not have what the dossiers read ({first_line}); it was "
+                "published by an older ShockWatch: run 'make demo' (or any pipeline run) to republish"
             ) from exc
     if start is None and end is None:
         keep = set(written)

@@ -1,11 +1,12 @@
 """The window report: a self-contained HTML page of a market shock, from the published warehouse.
 
-`write_report(analytics_db, start, end, out_dir)` opens data/warehouse/analytics.duckdb
-read-only and writes out_dir/<start>_<end>.html: headline figures, the watchlist's daily
-value change with the event timeline as numbered markers (inline SVG, charts.py), the
-window's shocks with links to their dossiers (out_dir/shocks/, dossier.py) and the timeline
-as a table. Inline CSS only: no scripts, no external assets, so the file can be mailed or
-archived as it is (with its shocks/ folder for the dossier links).
+`write_report(warehouse, start, end, out_dir)` opens the published warehouse read-only (a
+DuckDB file, or settings: analytics.duckdb or the DuckLake snapshot last published) and
+writes out_dir/<start>_<end>.html: headline figures, the watchlist's daily value change
+with the event timeline as numbered markers (inline SVG, charts.py), the window's shocks
+with links to their dossiers (out_dir/shocks/, dossier.py) and the timeline as a table.
+Inline CSS only: no scripts, no external assets, so the file can be mailed or archived as
+it is (with its shocks/ folder for the dossier links).
 """
 
 from __future__ import annotations
@@ -96,16 +97,17 @@ def render_report(data: ReportData) -> str:
     )
 
 
-def write_report(analytics_db: Path, start: date, end: date, out_dir: Path) -> tuple[Path, ReportData]:
-    """Render and write the report atomically (temp file + os.replace); returns (path, data)."""
+def write_report(warehouse, start: date, end: date, out_dir: Path) -> tuple[Path, ReportData]:
+    """Render and write the report atomically (temp file + os.replace); returns (path, data).
+    `warehouse`: a published DuckDB file, or settings (load_report_data)."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    data = load_report_data(Path(analytics_db), start, end)
+    data = load_report_data(warehouse, start, end)
     path = Path(out_dir) / f"{start.isoformat()}_{end.isoformat()}.html"
     write_atomic(path, render_report(data))
     return path, data
 
 
-def build_report(analytics_db: Path, start: date, end: date, out_dir: Path) -> Path:
+def build_report(warehouse, start: date, end: date, out_dir: Path) -> Path:
     """Write out_dir/<start>_<end>.html from the published warehouse; returns its path."""
-    return write_report(analytics_db, start, end, out_dir)[0]
+    return write_report(warehouse, start, end, out_dir)[0]
