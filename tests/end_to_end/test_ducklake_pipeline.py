@@ -185,7 +185,9 @@ def _step_intervals(instance, run_id: str) -> dict[str, tuple[float, float]]:
     return {step: (starts[step], ends[step]) for step in starts if step in ends}
 
 
-def test_ducklake_two_families_run_at_once_and_their_builds_take_turns(demo_run, ducklake_settings, tmp_path):
+def test_ducklake_two_families_run_at_once_and_their_builds_take_turns(
+    demo_run, ducklake_settings, tmp_path, monkeypatch
+):
     """news_pipeline and app_rank_pipeline started at the same moment in two processes, on one
     DuckLake and one SQLite Dagster instance (the project's dagster.yaml, pool limit 1): both
     succeed, their ingest does not wait for the other's build, their dbt and publish steps
@@ -199,6 +201,7 @@ def test_ducklake_two_families_run_at_once_and_their_builds_take_turns(demo_run,
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster.instance.yaml", home / "dagster.yaml")  # what `make` installs
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # its event log lives under it (instance_storage.py)
     # its storage made before the runs, as the daemon or a first run does: two processes that
     # both find no database create its schema twice (alembic: "more than one head")
     DagsterInstance.from_config(str(home)).dispose()
