@@ -14,7 +14,6 @@ import re
 import shutil
 
 import duckdb
-import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from dagster_project import demo
