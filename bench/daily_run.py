@@ -64,7 +64,7 @@ for record in instance.all_logs(result.run_id):
     elif event.event_type_value == "ASSET_MATERIALIZATION":
         m = event.event_specific_data.materialization
         if m.asset_key.path == ["analytics_warehouse"]:
-            publish = {k: m.metadata[k].value for k in ("mode", "publish_seconds", "file_mb")}
+            publish = {k: m.metadata[k].value for k in ("mode", "base", "publish_seconds", "file_mb")}
 print("RESULT " + json.dumps({"load_s": loaded, "run_s": seconds, "steps": steps, "publish": publish}))
 """
 
@@ -113,12 +113,22 @@ def _dagster_home(root: Path) -> Path:
     return home
 
 
+def _second_generation(data_dir: Path) -> None:
+    """Publish once more, as every run after the first leaves production: the analytics file
+    and the generation kept before it, which the timed run's publish brings up to date."""
+    from dagster_project.publishing import publish_warehouse
+
+    warehouse = data_dir / "warehouse"
+    publish_warehouse(warehouse / "build.duckdb", warehouse / "analytics.duckdb")
+
+
 def case_study(work: Path) -> dict:
     root = _fresh(work / "p5_case_study")
     env = _env(root / "data", _dagster_home(root))
     _dbt_project(root, root / "data")
     say(f"P5 case study: setting up {CASE_STUDY_SETUP[0]}..{CASE_STUDY_SETUP[1]} (not timed)")
     _run_child(root, "setup", env, *CASE_STUDY_SETUP)
+    _second_generation(root / "data")
     say(f"P5 case study: one daily run for {CASE_STUDY_LAST}")
     return _run_child(root, "daily", env, CASE_STUDY_LAST, CASE_STUDY_LAST)
 
@@ -166,6 +176,7 @@ def scale(work: Path, tickers: int, years: int) -> dict:
     project = _dbt_project(root, data_dir)
     run_dbt(["build", "--exclude-resource-type", "unit_test"], data_dir, project / "setup_target", "setup", project)
     publish_warehouse(data_dir / "warehouse" / "build.duckdb", data_dir / "warehouse" / "analytics.duckdb")
+    _second_generation(data_dir)
     say(f"P5 scale: one daily run for {last}")
     # The SYNTHETIC random walk reaches market caps no company has (above $20T, below $50M):
     # the blocking plausibility check would rightly stop the run, so its bounds are opened for
@@ -180,6 +191,7 @@ def run(work: Path, tickers: int, years: int) -> tuple[list[Row], dict]:
     ratio = large["wall_s"] / small["wall_s"]
     detail = (
         f"{large['wall_s']:.1f} s / {small['wall_s']:.1f} s; publish {large['publish'].get('mode')} "
+        f"({large['publish'].get('base')}) "
         f"{large['publish'].get('publish_seconds')} s, {large['publish'].get('file_mb')} MB vs "
         f"{small['publish'].get('publish_seconds')} s, {small['publish'].get('file_mb')} MB"
     )

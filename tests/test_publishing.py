@@ -22,12 +22,12 @@ def _contents(db) -> dict[str, list[tuple]]:
         return {f"{s}.{t}": con.execute(f'select * from "{s}"."{t}" order by all').fetchall() for s, t in relations}
 
 
-def _publish_mode(result) -> str:
-    """The mode the run's publish step reported."""
+def _publish_mode(result, field: str = "mode") -> str:
+    """The mode (or another field) the run's publish step reported."""
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if materialization.asset_key.path == ["analytics_warehouse"]:
-            return materialization.metadata["mode"].value
+            return materialization.metadata[field].value
     raise AssertionError("no publish in the run")
 
 
@@ -43,6 +43,8 @@ def test_window_runs_publish_their_change_and_equal_a_full_publish(replay_settin
         defs.resolve_job_def("daily_pipeline").execute_in_process(instance=instance, partition_key="2025-01-28"),
     ]
     assert [_publish_mode(r) for r in runs] == ["delta", "delta", "delta"]
+    # the first copies the file it replaces, the others bring the generation kept before it up to date
+    assert [_publish_mode(r, "base") for r in runs] == ["copy", "in place", "in place"]
 
     delta = _contents(replay_settings.analytics_db)
     full = publish_warehouse(replay_settings.build_db, tmp_path / "full.duckdb")

@@ -42,13 +42,16 @@ def analytics_warehouse(
     seconds = time.perf_counter() - started
     new_shocks = alert_new_shocks(settings.analytics_db, settings.data_path, shocks_before, context.log)
     size_mb = settings.analytics_db.stat().st_size / 2**20
-    context.log.info(f"published {published.mode} in {seconds:.1f} s ({published.reason}); {size_mb:,.1f} MB")
+    context.log.info(
+        f"published {published.mode} ({published.base}) in {seconds:.1f} s ({published.reason}); {size_mb:,.1f} MB"
+    )
     counts = published.counts
     return MaterializeResult(
         metadata={
             "dagster/row_count": sum(counts.values()),
             "mode": published.mode,
             "mode_reason": published.reason,
+            "base": published.base,
             "publish_seconds": round(seconds, 3),
             "file_mb": round(size_mb, 1),
             "path": MetadataValue.path(str(settings.analytics_db)),
