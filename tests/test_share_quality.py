@@ -189,3 +189,31 @@ def test_the_lake_checks_fail_on_what_slipped_past():
     assert outcome["share_counts_valid"].sample == [
         "NVDA 2024-12-01 cover_page_shares_outstanding: shares -1 is not a positive whole number"
     ]
+
+
+def test_a_lookup_by_session_gives_the_caps_a_lookup_per_count_gives():
+    """implied_market_caps asks a lookup with `session(day)` once per as-of date: the same caps
+    as asking per count, also for a ticker the session lacks, a day without a session, a
+    frame whose index is not 0..n-1, and a basis factor."""
+    sessions = {D(2024, 11, 15): {"NVDA": 141.98, "AMD": 138.0}, D(2024, 8, 15): {"NVDA": 122.86}}
+
+    class Lookup:
+        def session(self, day):
+            return sessions.get(day)
+
+        def __call__(self, ticker, day):
+            return (sessions.get(day) or {}).get(ticker)
+
+    rows = frame(
+        count(),
+        count(ticker="AMD", shares=1_620_000_000),
+        count(ticker="MU"),  # not in the session
+        count(as_of=D(2024, 8, 15), filed=D(2024, 8, 28), factor=2.0),
+        count(as_of=D(2024, 9, 1), filed=D(2024, 9, 5)),  # no session that day
+    )
+    rows.index = [7, 3, 9, 1, 5]
+    per_session = implied_market_caps(rows, Lookup())
+    per_count = implied_market_caps(rows, lambda ticker, day: Lookup()(ticker, day))
+    pd.testing.assert_series_equal(per_session, per_count)
+    assert per_session[1] == pytest.approx(24_490_000_000 * 2.0 * 122.86)
+    assert per_session[[9, 5]].isna().all() and per_session[[7, 3, 1]].notna().all()

@@ -55,26 +55,26 @@ class ShareCountRules(Config):
         return ShareRules(self.max_change, self.min_market_cap_usd, self.max_market_cap_usd)
 
 
-def lake_close_lookup(settings: ShockWatchSettings):
+class LakeCloses:
     """close_on(ticker, day): the ticker's close on `day` or the last session up to
-    CLOSE_LOOKBACK_DAYS before it, from the price partitions (only the few files needed)."""
+    CLOSE_LOOKBACK_DAYS before it, from the price partitions (only the few files needed);
+    `session(day)` gives every ticker's at once (share_quality.implied_market_caps)."""
 
-    @cache
-    def session_closes(day: dt.date) -> dict[str, float] | None:
-        # a plain dict per session file: called once per count (400k at scale), and a pandas
-        # .at lookup costs ~25 us each where a dict costs well under 1 (bench/daily_run.py)
+    def __init__(self, settings: ShockWatchSettings):
+        self._settings = settings
+
+    @cache  # noqa: B019 -- one lookup object per run; the cache is what it is for
+    def session(self, day: dt.date) -> dict[str, float] | None:
         for back in range(CLOSE_LOOKBACK_DAYS + 1):
-            path = datasets.PRICES.path(settings.lake_dir, (day - dt.timedelta(days=back)).isoformat())
+            path = datasets.PRICES.path(self._settings.lake_dir, (day - dt.timedelta(days=back)).isoformat())
             if path.exists():
                 bars = lake.read_parquet(path)
                 return dict(zip(bars["ticker"], bars["close"].astype(float), strict=True))
         return None
 
-    def close_on(ticker: str, day: dt.date) -> float | None:
-        closes = session_closes(day)
+    def __call__(self, ticker: str, day: dt.date) -> float | None:
+        closes = self.session(day)
         return closes.get(ticker) if closes is not None else None
-
-    return close_on
 
 
 def keep_previous_for(rejected: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +120,7 @@ def shares_outstanding(
     if uncovered:
         context.log.warning(f"no share count for {', '.join(uncovered)}: their market cap stays null")
 
-    rules, close_on = config.rules(), lake_close_lookup(settings)
+    rules, close_on = config.rules(), LakeCloses(settings)
     good, rejected = quarantine_bad_shares(frame, implied_market_caps(frame, close_on), rules)
     path = datasets.SHARES.path(settings.lake_dir)
     previous = lake.read_parquet(path) if path.exists() else frame.iloc[0:0]
