@@ -115,7 +115,34 @@ def test_ducklake_build_and_publish_give_the_duckdb_warehouse_row_for_row(demo_r
         assert con.execute("select build_id from main.price_marts__published").fetchone()[0] == 1
     assert publish.metadata["new_shocks"].value == 0  # the first publish: nothing to compare with, no alert
 
+    _assert_a_window_run_replaces_only_its_sessions(defs, settings, duckdb_settings, version)
     _assert_readers_work_on_ducklake(settings, duckdb_settings, tmp_path)
+
+
+def _assert_a_window_run_replaces_only_its_sessions(defs, settings, duckdb_settings, version: int) -> None:
+    """A daily run's build on DuckLake rewrites stg_prices (a table there) for its window's
+    sessions only, from the lake, and the published snapshot is still the DuckDB warehouse."""
+    result = defs.resolve_job_def("daily_pipeline").execute_in_process(
+        instance=DagsterInstance.ephemeral(),
+        asset_selection=[*warehouse_models_asset().keys, analytics_warehouse.key],
+        partition_key="2025-01-27",
+        raise_on_error=False,
+    )
+    assert result.success, [e.message for e in result.all_events if e.is_step_failure]
+    with connect_lake(settings, read_only=True) as con:
+        latest = con.execute("select max(version) from main.shockwatch_publications").fetchone()[0]
+        assert latest > version
+        changes = dict(
+            con.execute(
+                "select change_type, count(*) from ducklake_table_changes('lake', 'staging', 'stg_prices', ?, ?) "
+                "group by all",
+                [version + 1, latest],
+            ).fetchall()
+        )
+    with duckdb.connect(str(duckdb_settings.analytics_db), read_only=True) as ref:
+        window = ref.execute("select count(*) from staging.stg_prices where trade_date = '2025-01-27'").fetchone()[0]
+    assert window > 10 and changes == {"delete": window, "insert": window}, changes
+    _assert_same_published(settings, duckdb_settings)
 
 
 class _Log:
