@@ -158,6 +158,8 @@ def _plan(con: duckdb.DuckDBPyConnection, analytics_db: Path, relations: dict) -
     if not _table_exists(con, "build", LEDGER):
         return None, _Plan("full", "empty", None, "the build keeps no ledger of price builds")
     last = con.execute(f"select max(build_id) from build.{LEDGER}").fetchone()[0]
+    if not analytics_db.exists():
+        return last, _Plan("full", "empty", None, "no published warehouse yet")
     marker = _marker(con)
     candidates = [("copy", analytics_db, marker.get("build_id") or 0, marker.get("analytics_file"), True)]
     if marker.get("previous_build_id") is not None:

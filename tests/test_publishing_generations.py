@@ -140,3 +140,8 @@ def test_a_failed_update_in_place_leaves_the_published_file_and_drops_the_kept_o
     assert _contents(analytics) == before
     assert not previous_generation(analytics).exists()
     assert publish_warehouse(build.path, analytics).base == "copy"
+
+
+def test_the_first_publish_says_there_was_nothing_to_start_from(build, tmp_path):
+    first = publish_warehouse(build.path, tmp_path / "analytics.duckdb")
+    assert (first.mode, first.base, first.reason) == ("full", "empty", "no published warehouse yet")
