@@ -1,14 +1,18 @@
 """dagster.instance.postgres.yaml (docs/DEPLOY.md) opens on a real PostgreSQL: the session's
 DuckLake test server (tests/conftest.py `ducklake_services`), which listens on a Unix socket,
-so the host goes in as a libpq parameter instead of a hostname; every other value is the file's."""
+so the host goes in as a libpq parameter instead of a hostname; every other value is the file's.
+A run of the project's own job is stored there."""
 
 import yaml
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
+from dagster_project.definitions import build_definitions
 from tests.conftest import REPO_ROOT
 
 
-def test_ducklake_deployment_dagster_instance_runs_on_postgres(ducklake_services, tmp_path, monkeypatch):
+def test_ducklake_deployment_dagster_instance_runs_on_postgres(
+    ducklake_services, replay_settings, tmp_path, monkeypatch
+):
     config = yaml.safe_load((REPO_ROOT / "dagster.instance.postgres.yaml").read_text())
     database = config["storage"]["postgres"]["postgres_db"]
     assert database["scheme"] == "postgresql+psycopg2"  # dagster-postgres's default names no driver
@@ -32,5 +36,13 @@ def test_ducklake_deployment_dagster_instance_runs_on_postgres(ducklake_services
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert instance.get_runs_count() == 0
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        # a real run of the project's job (its first asset, replayed) is stored there
+        job = build_definitions(replay_settings).resolve_job_def("daily_pipeline")
+        result = job.execute_in_process(instance=instance, asset_selection=[AssetKey("companies")])
+        assert result.success
+        assert instance.get_run_by_id(result.run_id).is_success and instance.get_runs_count() == 1
+        stored = instance.fetch_materializations(AssetKey("companies"), limit=10).records
+        assert [r.event_log_entry.run_id for r in stored] == [result.run_id]
+        assert stored[0].asset_materialization.metadata["dagster/row_count"].value == 17
     finally:
         instance.dispose()
