@@ -7,6 +7,9 @@ The source adapters never see this module: assets hand them the validated values
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError, field_validator, model_validator
@@ -121,11 +124,26 @@ class Watchlist(_Mapping):
 
 def parse_watchlist(text: str, source: str = "watchlist") -> Watchlist:
     """YAML text -> a validated Watchlist, or a ConfigError naming `source` and the line."""
-    data, root = load_yaml(text, source)
+    with _no_cyclic_gc():
+        data, root = load_yaml(text, source)
+        try:
+            return Watchlist.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError.from_validation(exc, source, root) from None
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cyclic collector paused while the watchlist is built: a 5,000-company file makes
+    ~100k objects, none of them garbage, and in a run's process (~350k live objects: Dagster's
+    definitions) the collections they trigger cost 0.18 s of 0.28 s (bench/daily_run.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        return Watchlist.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError.from_validation(exc, source, root) from None
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
