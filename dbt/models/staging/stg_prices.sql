@@ -8,15 +8,12 @@ x 20 years.
 -#}
 {%- set price_window = market_cap_price_window() if target.name == 'ducklake' else none -%}
 {%- if target.name == 'ducklake' %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['ticker', 'trade_date'],
-    on_schema_change='fail',
-    full_refresh=(true if price_window is none else none),
+{{ config(**windowed_mart_config(
+    ['ticker', 'trade_date'],
     pre_hook=["{% if is_incremental() %}delete from {{ this }} where trade_date between date '"
               ~ price_window.start ~ "' and date '" ~ price_window.end ~ "'{% endif %}"] if price_window else [],
-) }}
+    post_hook=[],
+)) }}
 {%- endif %}
 
 select
