@@ -114,7 +114,6 @@ def _pending(con: duckdb.DuckDBPyConnection, after: int) -> dict | None:
         return None
     never = dt.date(9999, 12, 31)  # nothing pending: empty ranges
     return {
-        "after": after,
         "recomputed_from": recomputed_from or never,
         "window_start": window_start or never,
         "window_end": window_end or never,
@@ -152,7 +151,9 @@ class _Plan:
     reason: str
 
 
-def _plan(con: duckdb.DuckDBPyConnection, analytics_db: Path, relations: dict) -> tuple[int | None, _Plan]:
+def _plan(
+    con: duckdb.DuckDBPyConnection, analytics_db: Path, relations: dict, marker: dict
+) -> tuple[int | None, _Plan]:
     """(the last price build, how to publish it): in place on the kept generation, else on a
     copy of the current file, else full."""
     if not _table_exists(con, "build", LEDGER):
@@ -160,7 +161,6 @@ def _plan(con: duckdb.DuckDBPyConnection, analytics_db: Path, relations: dict) -
     last = con.execute(f"select max(build_id) from build.{LEDGER}").fetchone()[0]
     if not analytics_db.exists():
         return last, _Plan("full", "empty", None, "no published warehouse yet")
-    marker = _marker(con)
     candidates = [("copy", analytics_db, marker.get("build_id") or 0, marker.get("analytics_file"), True)]
     if marker.get("previous_build_id") is not None:
         kept = previous_generation(analytics_db)
@@ -177,9 +177,8 @@ def _plan(con: duckdb.DuckDBPyConnection, analytics_db: Path, relations: dict) -
     return last, _Plan("full", "empty", None, "; ".join(why_not))
 
 
-def _published_build(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> int | None:
+def _published_build(marker: dict, analytics_db: Path) -> int | None:
     """The build the current analytics file holds, if it is the one this build published."""
-    marker = _marker(con)
     if analytics_db.exists() and marker.get("analytics_file") == _file_identity(analytics_db):
         return marker["build_id"]
     return None
@@ -197,8 +196,9 @@ def publish_warehouse(build_db: Path, analytics_db: Path) -> Published:
     with duckdb.connect(":memory:") as probe:
         probe.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
         relations = _relations(probe, "build")
-        last_build, plan = _plan(probe, analytics_db, relations)
-        replaced = _published_build(probe, analytics_db)
+        marker = _marker(probe)
+        last_build, plan = _plan(probe, analytics_db, relations, marker)
+    replaced = _published_build(marker, analytics_db)
     target = kept if plan.base == "in place" else tmp
     if plan.base != "in place":
         kept.unlink(missing_ok=True)  # not a base now, and replaced below (or unknown)
