@@ -88,12 +88,14 @@ def chart_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str] | None)
     return day - dt.timedelta(days=CHART_DAYS_BEFORE), min(day + dt.timedelta(days=CHART_DAYS_AFTER), data_end)
 
 
-def market_cap_chart(build_db: Path, window: tuple[dt.date, dt.date]) -> tuple[str, int]:
-    """(markdown embedding the SVG chart, number of events marked): the report's chart,
+def market_cap_chart(build_db: Path, window: tuple[dt.date, dt.date]) -> tuple[str, str]:
+    """(markdown embedding the SVG chart, how many events it marks): the report's chart,
     drawn by the reporting package from the build file (read-only)."""
-    svg, events = window_chart_svg(build_db, *window, f"Value change per day, {window[0]} – {window[1]} (USD billions)")
+    title = f"Value change per day, {window[0]} – {window[1]} (USD billions)"
+    svg, marked, total = window_chart_svg(build_db, *window, title)
     encoded = base64.b64encode(svg.encode()).decode()
-    return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", events
+    how_many = f"{marked} events marked" if marked == total else f"{marked} of {total} events marked"
+    return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", how_many
 
 
 def model_metadata(build_db: Path, relations, price_window: tuple[str, str] | None) -> dict[str, dict]:
@@ -113,9 +115,9 @@ def model_metadata(build_db: Path, relations, price_window: tuple[str, str] | No
         if CHART_MODEL in found and ("marts", "fct_theme_daily") in built:
             chart_span = chart_window(con, price_window)
     if chart_span is not None:
-        chart, events = market_cap_chart(build_db, chart_span)
+        chart, how_many = market_cap_chart(build_db, chart_span)
         found[CHART_MODEL]["chart"] = MetadataValue.md(chart)
-        found[CHART_MODEL]["chart_window"] = f"{chart_span[0]}..{chart_span[1]} ({events} events marked)"
+        found[CHART_MODEL]["chart_window"] = f"{chart_span[0]}..{chart_span[1]} ({how_many})"
     return found
 
 

@@ -16,6 +16,7 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
@@ -243,12 +244,33 @@ def car_paths_svg(paths: dict[str, list[tuple[int, float]]], epicenter: str, tit
     return _svg(fig, "car")
 
 
-def market_cap_chart(analytics_db: Path, start: date, end: date, title: str) -> tuple[str, int]:
-    """(SVG, events marked): the window chart from a warehouse file, for the dbt step's metadata."""
+# The UI chart's marker band: at 5,000 tickers one session has ~700 price moves, whose
+# markers made the band taller than the plot and cost ~1 s of matplotlib per daily run.
+MAX_MARKED_EVENTS = 60
+
+
+def events_to_mark(events: Sequence, limit: int = MAX_MARKED_EVENTS) -> list:
+    """The events a chart marks, in their given order: all of them when they fit; otherwise
+    the ones that are not price moves first (news, app ranks and filings explain a move),
+    then the largest price moves by |magnitude|."""
+    if len(events) <= limit:
+        return list(events)
+    others = [i for i, e in enumerate(events) if e.event_type != "price_move"][:limit]
+    moves = sorted(
+        (i for i, e in enumerate(events) if e.event_type == "price_move"),
+        key=lambda i: (-abs(events[i].magnitude or 0.0), i),
+    )
+    return [events[i] for i in sorted(others + moves[: limit - len(others)])]
+
+
+def market_cap_chart(analytics_db: Path, start: date, end: date, title: str) -> tuple[str, int, int]:
+    """(SVG, events marked, events in the window): the window chart from a warehouse file, for
+    the dbt step's metadata; a crowded window marks only MAX_MARKED_EVENTS of its events."""
     from dagster_project.reporting.data import load_report_data
 
     data = load_report_data(analytics_db, start, end, with_shocks=False)
-    return window_chart(data, title), len(data.events)
+    marked = events_to_mark(data.events)
+    return window_chart(replace(data, events=marked), title), len(marked), len(data.events)
 
 
 def window_chart(data, title: str) -> str:

@@ -56,7 +56,8 @@ select
     event_type,
     string_agg(distinct entity, ', ' order by entity) as entities,
     title,
-    url
+    url,
+    max(abs(magnitude)) as magnitude
 from marts.fct_event_timeline
 where event_date between ? and ?
 group by event_date, event_type, title, url
@@ -89,6 +90,7 @@ class Event:
     entities: str
     title: str
     url: str | None
+    magnitude: float | None = None  # |move| for a price move: what a crowded chart ranks by
 
 
 @dataclass(frozen=True)
