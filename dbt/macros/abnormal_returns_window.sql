@@ -14,8 +14,14 @@ like fct_daily_market_cap) therefore:
     before scan_from has fewer than 250 rows between scan_from and prices_start (a ticker
     with gaps), it reads the whole history instead.
 With these rules a window run gives exactly the rows a full rebuild gives.
+
+`by_join`: the recomputed rows span at most `join_max_sessions` sessions (a daily run, a
+week's catch-up), so the model sums each one's estimation window by a join instead of sliding
+the window over the whole scan (docs/PERFORMANCE.md: 0.48 s instead of 1.5 s for one session of
+5,000 tickers; the join costs rows x 240, so past ~10 sessions the sliding window is cheaper).
 -#}
-{% macro abnormal_returns_window(price_window, returns_relation, frame_rows=250, lookback_sessions=260) -%}
+{% macro abnormal_returns_window(price_window, returns_relation, frame_rows=250, lookback_sessions=260,
+                                 join_max_sessions=5) -%}
     {%- if price_window is none or not is_incremental() or not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -24,8 +30,12 @@ With these rules a window run gives exactly the rows a full rebuild gives.
         "select min(trade_date) from (select distinct trade_date from " ~ returns_relation
         ~ " where trade_date < date '" ~ start ~ "' order by trade_date desc limit " ~ lookback_sessions ~ ")"
     ).columns[0].values()[0] -%}
+    {%- set sessions = run_query(
+        "select count(distinct trade_date) from " ~ returns_relation ~ " where trade_date >= date '" ~ start ~ "'"
+    ).columns[0].values()[0] -%}
+    {%- set by_join = sessions <= join_max_sessions -%}
     {%- if scan_from is none -%}
-        {{ return({'start': start, 'scan_from': '0001-01-01'}) }}
+        {{ return({'start': start, 'scan_from': '0001-01-01', 'by_join': by_join}) }}
     {%- endif -%}
     {%- set short = run_query(
         "select count(*) from (select ticker,"
@@ -35,5 +45,5 @@ With these rules a window run gives exactly the rows a full rebuild gives.
         ~ " from " ~ returns_relation ~ " group by ticker)"
         ~ " where recomputed and has_older and rows_before < " ~ frame_rows
     ).columns[0].values()[0] -%}
-    {{ return({'start': start, 'scan_from': scan_from if short == 0 else '0001-01-01'}) }}
+    {{ return({'start': start, 'scan_from': scan_from if short == 0 else '0001-01-01', 'by_join': by_join}) }}
 {%- endmacro %}

@@ -294,17 +294,20 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
     db = inc / "warehouse" / "build.duckdb"
     days = planted_lake.sessions()
 
-    def window_run_equals_full_rebuild(start: dt.date, end: dt.date) -> str:
+    def window_run_equals_full_rebuild(start: dt.date, end: dt.date) -> tuple[str, bool]:
+        """(the first date the window run read, whether it summed the estimation windows by
+        the join of a few sessions rather than by the sliding window)"""
         args = ("--select", "+fct_shock_spillover", "--vars", f'{{"prices_start": "{start}", "prices_end": "{end}"}}')
         dbt(inc, *args)
         scan_from, windowed = _compiled_scan_from(inc), marts(db)
+        by_join = "row_in_scan" in _compiled_sql(inc)
         assert "date '" in _compiled_sql(inc, "fct_event_study")  # really a window run of the event marts
         dbt(inc, *args, "--full-refresh")
         assert "where trade_date >= date" not in _compiled_sql(inc)  # really a full rebuild
         for name, rebuilt in marts(db).items():
             assert len(rebuilt) > 0, name
             pd.testing.assert_frame_equal(windowed[name], rebuilt, check_exact=True, obj=name)  # bit for bit
-        return scan_from
+        return scan_from, by_join
 
     def bump(f: pd.DataFrame, tickers=("AAA", "BBB", "CCC", "SPY")) -> pd.DataFrame:
         hit = f["ticker"].isin(tickers)
@@ -319,11 +322,12 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
     # so the whole history is read.
     planted_lake.edit_prices(inc, days[300], bump)
     planted_lake.edit_prices(inc, planted_lake.SHOCK_DAY, lambda f: bump(f, ("SPY",)))
-    assert window_run_equals_full_rebuild(days[300], planted_lake.SHOCK_DAY) == "0001-01-01"
+    assert window_run_equals_full_rebuild(days[300], planted_lake.SHOCK_DAY) == ("0001-01-01", False)
 
-    # the last session corrected (a daily run): only the 260 sessions before it are read
+    # the last session corrected (a daily run): only the 260 sessions before it are read, and
+    # only its rows are summed (the join)
     planted_lake.edit_prices(inc, days[-1], bump)
-    assert window_run_equals_full_rebuild(days[-1], days[-1]) == days[-261].isoformat()
+    assert window_run_equals_full_rebuild(days[-1], days[-1]) == (days[-261].isoformat(), True)
 
     # a crash five sessions before the end (AAA -30% for one session, so the next one rebounds):
     # two new shocks whose event windows run past the lake's end; only recent events are
@@ -336,7 +340,7 @@ def test_window_runs_equal_full_rebuilds(planted, tmp_path):
         )
 
     planted_lake.edit_prices(inc, days[-5], crash)
-    window_run_equals_full_rebuild(days[-5], days[-5])
+    assert window_run_equals_full_rebuild(days[-5], days[-5])[1]  # five sessions to the end: still the join
     shocks = frame(db, "select trade_date, epicenter_ticker from marts.fct_shocks where trade_date >= ?", [days[-5]])
     assert [(d.date(), t) for d, t in shocks.itertuples(index=False, name=None)] == [
         (days[-5], "AAA"),

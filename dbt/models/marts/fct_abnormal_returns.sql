@@ -83,6 +83,41 @@ pairs as (
     from paired
 ),
 
+{% if recompute and recompute.by_join %}
+-- A window run of a few sessions: each recomputed row sums its own estimation window, joined
+-- by row number within the scan (the scan holds each ticker's 250 rows before the window), so
+-- only the recomputed rows are summed; the sliding window below sums every row of the scan,
+-- ~260x as many on a daily run. The same integers either way, so the same estimates.
+numbered as (
+    select
+        *,
+        row_number() over (partition by ticker order by trade_date) as row_in_scan
+    from pairs
+),
+
+sums as (
+    select
+        t.ticker,
+        t.trade_date,
+        t.benchmark,
+        t.ret,
+        t.benchmark_ret,
+        count(e.x) as estimation_obs,
+        cast(sum(e.x) as double) / 1e14 as sx,
+        cast(sum(e.y) as double) / 1e14 as sy,
+        cast(sum(cast(e.x as hugeint) * e.x) as double) / 1e28 as sxx,
+        cast(sum(cast(e.x as hugeint) * e.y) as double) / 1e28 as sxy,
+        cast(sum(cast(e.y as hugeint) * e.y) as double) / 1e28 as syy
+    from numbered as t
+    left join numbered as e
+        on
+            t.ticker = e.ticker
+            and e.row_in_scan between t.row_in_scan - 250 and t.row_in_scan - 11
+    where t.trade_date >= date '{{ recompute.start }}'
+    group by t.ticker, t.trade_date, t.benchmark, t.ret, t.benchmark_ret
+),
+
+{% else %}
 sums as (
     select
         ticker,
@@ -99,6 +134,7 @@ sums as (
     from pairs
     window estimation as (partition by ticker order by trade_date rows between 250 preceding and 11 preceding)
 ),
+{%- endif %}
 
 -- centred sums (MacKinlay eq. 2): S_xx = sum (x - mean x)^2, S_xy, S_yy
 centred as (
