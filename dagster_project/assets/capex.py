@@ -71,7 +71,8 @@ def merged_partition(new: pd.DataFrame, previous: pd.DataFrame, rejected_keys: s
     if previous.empty:
         return new
     keys = list(zip(previous["ticker"], previous["period_end"]))
-    kept = previous[[t not in set(new["ticker"]) or k in rejected_keys for t, k in zip(previous["ticker"], keys)]]
+    sent = set(new["ticker"].unique())  # once, not per earlier row
+    kept = previous[[t not in sent or k in rejected_keys for t, k in zip(previous["ticker"], keys)]]
     return pd.concat([new, kept], ignore_index=True) if not kept.empty else new
 
 

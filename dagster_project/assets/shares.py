@@ -80,6 +80,13 @@ class LakeCloses:
         return closes.get(ticker) if closes is not None else None
 
 
+def latest_rows(frame: pd.DataFrame, column: str, rows: int = 8) -> pd.DataFrame:
+    """The rows of the `rows` latest values of `column`, latest first: what the preview shows,
+    without sorting every count (0.2 s at 400k)."""
+    latest = sorted(frame[column].dropna().unique())[-rows:]
+    return frame[frame[column].isin(latest)].sort_values(column, ascending=False, kind="stable")
+
+
 def keep_previous_for(rejected: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     """The lake's earlier rows for the keys whose new row was rejected: a bad re-statement of a
     count never deletes the good one already there."""
@@ -119,7 +126,8 @@ def shares_outstanding(
         if exc.transient:  # rate limit, 5xx, timeout: the op's retry policy gets a slower second chance
             raise
         raise Failure(description=str(exc), allow_retries=False) from exc
-    uncovered = sorted(set(tickers) - set(frame["ticker"]))
+    # unique() first: iterating 400k Arrow strings one by one cost 0.55 s at 5,000 tickers
+    uncovered = sorted(set(tickers) - set(frame["ticker"].unique()))
     if uncovered:
         context.log.warning(f"no share count for {', '.join(uncovered)}: their market cap stays null")
 
@@ -150,7 +158,7 @@ def shares_outstanding(
             "tickers_without_count": MetadataValue.json(uncovered),
             "quarantined_rows": len(rejected),
             "source": sources.shares.name,
-            "preview": preview(landed.sort_values("as_of_date", ascending=False)),
+            "preview": preview(latest_rows(landed, "as_of_date")),
         },
         check_results=checks,
     )

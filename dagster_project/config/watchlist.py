@@ -8,6 +8,7 @@ The source adapters never see this module: assets hand them the validated values
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,4 +148,11 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def load_watchlist(path: Path | str) -> Watchlist:
-    return parse_watchlist(Path(path).read_text(encoding="utf-8"), source=str(path))
+    """The file, parsed; the same text a second time gives the same (frozen) Watchlist without
+    parsing it again: a run sets the watchlist resource up twice (on its own and inside the
+    sources resource), which cost 0.55 s each at 5,000 companies."""
+    return _parse_once(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+# keyed on the file's whole text, so an edited file is always parsed anew; an error is not kept
+_parse_once = functools.lru_cache(maxsize=4)(parse_watchlist)

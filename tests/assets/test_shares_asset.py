@@ -85,3 +85,15 @@ def test_a_jump_is_written_with_a_warning_that_names_both_filings(replay_setting
     (line,) = check.metadata["sample"].value
     assert "filed 2024-08-28, 10-Q Q2" in line and "filed 2024-11-20, 10-Q Q3" in line and "+20.0%" in line
     assert len(lake(replay_settings)) == 2  # a warning: both counts are in the lake
+
+
+def test_the_preview_shows_the_latest_counts_first_without_sorting_them_all():
+    from dagster_project.assets.shares import latest_rows
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=n % 12) for n in range(60)]
+    frame = pd.DataFrame({"ticker": [f"T{n:02d}" for n in range(60)], "as_of_date": days})
+    shown = latest_rows(frame, "as_of_date", rows=3)
+    assert set(shown["as_of_date"]) == {dt.date(2024, 1, 12), dt.date(2024, 1, 11), dt.date(2024, 1, 10)}
+    assert list(shown["as_of_date"]) == sorted(shown["as_of_date"], reverse=True)
+    assert len(shown) == 15  # every count of those three dates (5 each), in file order within a date
+    assert list(shown["ticker"])[:5] == ["T11", "T23", "T35", "T47", "T59"]

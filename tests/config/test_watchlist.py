@@ -281,3 +281,17 @@ def test_parsing_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_the_same_file_is_parsed_once_and_an_edited_one_again(tmp_path):
+    """A run sets the watchlist up twice (resource and sources): the second load of the same
+    text reuses the first's Watchlist; an edit, even in place, is read anew."""
+    path = _write(tmp_path, "  - {ticker: NVDA, name: NVIDIA, theme: ai_chips}\n")
+    first, second = load_watchlist(path), load_watchlist(path)
+    assert second is first and first.tickers == ["NVDA"]
+    path.write_text(HEAD + "  - {ticker: AMD, name: AMD, theme: ai_chips}\n", encoding="utf-8")
+    assert load_watchlist(path).tickers == ["AMD"]
+    path.write_text(HEAD + "  - {ticker: amd, name: AMD, theme: ai_chips}\n", encoding="utf-8")
+    for _ in range(2):  # a broken file fails every time, never served from a cache
+        with pytest.raises(WatchlistError, match="line 4"):
+            load_watchlist(path)
