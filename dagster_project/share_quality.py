@@ -59,19 +59,16 @@ def implied_market_caps(frame: pd.DataFrame, close_on: Callable[[str, dt.date], 
     """Each count x the ticker's close on (or shortly before) its as-of date; NaN without one.
 
     `close_on(ticker, day)` is asked per count, unless it also has `session(day)` (every
-    ticker's close for that day, as a dict): then once per as-of date, and the counts of that
-    date are mapped through it at once (400k counts over ~80 dates: 0.05 s instead of 0.45 s
-    of per-count dict lookups)."""
+    ticker's close for that day, as a dict): then once per as-of date, and each count is a
+    dict lookup (400k counts over ~80 dates: 0.15 s instead of ~0.4 s of calls)."""
     session = getattr(close_on, "session", None)
     if session is None:
         closes = [close_on(t, d) for t, d in zip(frame["ticker"].tolist(), frame["as_of_date"].tolist())]
         return adjusted_shares(frame) * pd.Series(closes, index=frame.index, dtype="float64")
-    closes = pd.Series(np.nan, index=frame.index, dtype="float64")
-    for day, rows in frame.groupby("as_of_date", sort=False).groups.items():  # NaN dates: no group
-        by_ticker = session(day)
-        if by_ticker:
-            closes.loc[rows] = frame.loc[rows, "ticker"].map(by_ticker).astype("float64")
-    return adjusted_shares(frame) * closes
+    days = frame["as_of_date"].tolist()
+    sessions = {day: session(day) or {} for day in set(days) if pd.notna(day)}
+    closes = [sessions[d].get(t) if d in sessions else None for t, d in zip(frame["ticker"].tolist(), days)]
+    return adjusted_shares(frame) * pd.Series(closes, index=frame.index, dtype="float64")
 
 
 def _implausible(cap: float, shares: float, day: dt.date, rules: ShareRules) -> str:
