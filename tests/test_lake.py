@@ -35,3 +35,18 @@ def test_schema_mismatch_is_an_error_not_a_silent_cast(tmp_path):
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError, ValueError)):
         lake.write_parquet_atomic(pd.DataFrame({"ticker": ["NVDA"], "close": ["not a number"]}), path, SCHEMA)
     assert not path.exists()
+
+
+def test_several_partitions_read_as_one_frame_in_the_order_given(tmp_path):
+    """The folders' `trade_date=` names add no column (the files' own columns only), and the rows
+    come back file by file in the order asked, the same frame as reading them one by one."""
+    days = ["2025-01-28", "2025-01-24", "2025-01-27"]
+    paths = []
+    for n, day in enumerate(days):
+        path = lake.partition_path(tmp_path, "prices", "trade_date", day)
+        table = pa.Table.from_pandas(pd.DataFrame({"ticker": ["NVDA", "AMD"], "close": [float(n), n + 0.5]}), SCHEMA)
+        paths.append(lake.write_table_atomic(table, path))
+    together = lake.read_parquet_files(paths)
+    assert list(together.columns) == ["ticker", "close"]
+    assert together["close"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    pd.testing.assert_frame_equal(together, pd.concat([lake.read_parquet(p) for p in paths], ignore_index=True))

@@ -8,6 +8,7 @@ import datetime as dt
 import warnings
 
 import pandas as pd
+import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
@@ -139,7 +140,8 @@ def prices(
             context.log.warning(f"quarantined price row {row.ticker} {row.trade_date}: {row.reason}")
         context.log.warning(f"{len(rejected)} price rows quarantined to {path}")
 
-    by_session = {day: rows for day, rows in good.groupby("trade_date")}
+    ordered = good.sort_values(["trade_date", "ticker"], ignore_index=True)
+    by_session = ordered.groupby("trade_date", sort=False).indices  # session -> its rows' positions
     empty = [d.isoformat() for d in sessions if d not in by_session]
     if empty:
         # Nothing is written: the previous files of every partition in the range stay as they were.
@@ -148,8 +150,12 @@ def prices(
             f"{', '.join(empty[:10])}{' …' if len(empty) > 10 else ''}; no partition was written",
             allow_retries=False,
         )
-    for day, rows in by_session.items():
-        write_dataset(settings, datasets.PRICES, rows.sort_values("ticker"), day.isoformat())
+    # converted to Arrow once for the whole range, then written a session's slice at a time:
+    # converting each session apart cost ~2 ms of pandas overhead per file (374 in the case study)
+    table = pa.Table.from_pandas(ordered, schema=datasets.PRICES.schema, preserve_index=False)
+    for day, positions in by_session.items():
+        session_rows = table.slice(positions[0], len(positions))  # contiguous: sorted by session
+        lake.write_table_atomic(session_rows, datasets.PRICES.path(settings.lake_dir, day.isoformat()))
 
     written = _read_prices(settings, sessions)
     prev_path = datasets.PRICES.path(settings.lake_dir, previous_session(sessions[0]).isoformat())
@@ -170,8 +176,8 @@ def prices(
 
 def _read_prices(settings: ShockWatchSettings, sessions: list[dt.date]) -> pd.DataFrame:
     paths = [datasets.PRICES.path(settings.lake_dir, d.isoformat()) for d in sessions]
-    frames = [lake.read_parquet(p) for p in paths if p.exists()]
-    return pd.concat(frames, ignore_index=True) if frames else datasets.PRICES.schema.empty_table().to_pandas()
+    present = [p for p in paths if p.exists()]
+    return lake.read_parquet_files(present) if present else datasets.PRICES.schema.empty_table().to_pandas()
 
 
 def quarantine(settings: ShockWatchSettings, dataset: str, run_id: str, rejected: pd.DataFrame):
