@@ -19,7 +19,10 @@ Incremental by the price window like fct_daily_market_cap: macro abnormal_return
               ~ price_window.start ~ "'{% endif %}"] if price_window else [],
 ) }}
 
-{%- set recompute = abnormal_returns_window(price_window, ref('fct_daily_market_cap')) %}
+{#- the estimation window, sessions [-250, -11] before the day: one definition for both ways of
+    summing it below and for the rows a window run must read -#}
+{%- set frame_first, frame_last = 250, 11 %}
+{%- set recompute = abnormal_returns_window(price_window, ref('fct_daily_market_cap'), frame_rows=frame_first) %}
 
 with returns as (
     select
@@ -112,7 +115,7 @@ sums as (
     left join numbered as e
         on
             t.ticker = e.ticker
-            and e.row_in_scan between t.row_in_scan - 250 and t.row_in_scan - 11
+            and e.row_in_scan between t.row_in_scan - {{ frame_first }} and t.row_in_scan - {{ frame_last }}
     where t.trade_date >= date '{{ recompute.start }}'
     group by t.ticker, t.trade_date, t.benchmark, t.ret, t.benchmark_ret
 ),
@@ -132,7 +135,10 @@ sums as (
         cast(sum(cast(x as hugeint) * y) over estimation as double) / 1e28 as sxy,
         cast(sum(cast(y as hugeint) * y) over estimation as double) / 1e28 as syy
     from pairs
-    window estimation as (partition by ticker order by trade_date rows between 250 preceding and 11 preceding)
+    window estimation as (
+        partition by ticker order by trade_date
+        rows between {{ frame_first }} preceding and {{ frame_last }} preceding
+    )
 ),
 {%- endif %}
 
