@@ -18,6 +18,16 @@ This subclass keeps one engine per shard for the life of the storage object:
   (`SqliteEventLogStorageWatchdog`); in WAL mode the file changes only when the last
   connection closes and checkpoints, so a run shard held open would freeze the run's live log.
 
+It also writes a batch of events at once. Dagster hands a storage the events it can batch (a
+run's planned materializations and checks when it starts, every partition's materialization
+of a partitioned step: ~1,050 of the case study's ~1,450) as one `store_event_batch` call, but
+only when DAGSTER_EVENT_BATCH_SIZE is set (dagster/_core/instance/utils.py: opt-in, read on
+every event, not in Dagster's docs). The base class then just stores them one by one; this
+one stores them, with Dagster's own `store_event`, inside one transaction per shard: one
+commit and one open and close of the run's file per batch instead of per event. So the
+storage turns batching on for its process, unless the environment sets a size itself.
+Measured on the case study: the run's event log 6.3 s -> ~3.5 s (docs/PERFORMANCE.md).
+
 Everything else (schema, files, locking, watching, concurrency pools) is Dagster's own. It
 overrides the private `_connect(shard)` of the pinned dagster (pyproject.toml); no public
 setting changes how the storage connects. tests/test_instance_storage.py fails if an upgrade
@@ -27,12 +37,13 @@ changes what it relies on.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from dagster import Field, StringSource
+from dagster import EventLogEntry, Field, StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy import create_engine
@@ -41,6 +52,9 @@ from sqlalchemy.pool import NullPool
 
 # Run shards whose engines stay cached; a webserver reading many runs drops the oldest.
 KEPT_RUN_ENGINES = 16
+# Events per store_event_batch call (module docstring): a batch holds the storage's lock, so a
+# 5,000-partition backfill still lets other threads write between its batches.
+EVENT_BATCH_SIZE = "1000"
 
 
 def default_event_log_dir() -> str:
@@ -57,7 +71,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: Any = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
+        self._batch = threading.local()  # .connections: {shard: open connection} while a batch is stored
+        self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+        os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
     @classmethod
     def config_type(cls) -> dict:
@@ -91,16 +108,46 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             self._engines.move_to_end(shard)
         return engine
 
+    def _initialized_engine(self, shard: str) -> Engine:
+        engine = self._engine(shard)
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        return engine
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
         # As SqliteEventLogStorage._connect, with the engine kept (the lock serialises threads).
+        batch = getattr(self._batch, "connections", None)
+        if batch is not None:  # this thread is storing a batch and holds the lock
+            if shard not in batch:
+                conn = self._batch.stack.enter_context(self._initialized_engine(shard).connect())
+                self._batch.stack.enter_context(conn.begin())
+                batch[shard] = conn
+            yield batch[shard]
+            return
         with self._db_lock:
-            engine = self._engine(shard)
-            if shard not in self._initialized_dbs:
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
+            with self._initialized_engine(shard).connect() as conn, conn.begin():
                 yield conn
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """Dagster's store_event for each event, in one transaction per shard (module docstring).
+        All or nothing: an error rolls every shard back, and Dagster then stores the events one
+        by one (DagsterInstance.handle_new_event), so none is stored twice."""
+        with self._db_lock, ExitStack() as stack:
+            self._batch.stack, self._batch.connections = stack, {}
+            try:
+                for event in events:
+                    self.store_event(event)
+            finally:
+                self._batch.connections = None
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before every asset event's tags are written, with a new engine and
+        # connection each time (~0.5 ms, 0.8 s of the case study); a table, once there, stays.
+        if table_name not in self._tables_seen and super().has_table(table_name):
+            self._tables_seen.add(table_name)
+        return table_name in self._tables_seen
 
     def wipe(self) -> None:
         super().wipe()  # deletes the run shards' files: their engines must not outlive them
@@ -115,3 +162,4 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+            self._tables_seen.clear()

@@ -12,11 +12,22 @@ import sys
 import threading
 
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, asset, define_asset_job, materialize
+from dagster import (
+    AssetKey,
+    BackfillPolicy,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    Definitions,
+    asset,
+    define_asset_job,
+    materialize,
+)
+from dagster._core.instance.methods import event_methods
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.config.settings import REPO_ROOT
-from dagster_project.instance_storage import KEPT_RUN_ENGINES, PooledSqliteEventLogStorage
+from dagster_project.instance_storage import EVENT_BATCH_SIZE, KEPT_RUN_ENGINES, PooledSqliteEventLogStorage
 
 
 @pytest.fixture
@@ -55,6 +66,9 @@ def test_the_private_hooks_it_overrides_still_exist():
         assert callable(getattr(SqliteEventLogStorage, name)), name
     source = inspect.getsource(SqliteEventLogStorage.__init__)
     assert "self._initialized_dbs" in source and "self._db_lock" in source
+    # batching: Dagster still reads the size from the environment and hands batches to this method
+    assert "DAGSTER_EVENT_BATCH_SIZE" in inspect.getsource(event_methods)
+    assert "store_event_batch" in inspect.getsource(event_methods.EventMethods.handle_new_event)
 
 
 def test_the_project_instance_uses_it_where_dagster_keeps_event_logs(instance, home):
@@ -176,3 +190,94 @@ def test_without_dagster_home_it_says_where_it_would_live(monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     with pytest.raises(RuntimeError, match="DAGSTER_HOME"):
         PooledSqliteEventLogStorage.from_config_value(None, {})
+
+
+days = DailyPartitionsDefinition(start_date="2025-01-01")
+
+
+@asset(partitions_def=days, backfill_policy=BackfillPolicy.single_run())
+def daily() -> None:  # no IO manager: a single run over many partitions stores no output
+    return None
+
+
+def _materialize_days(instance, first="2025-01-01", last="2025-01-06"):
+    """One run over a range of partitions: Dagster stores its materializations as one batch."""
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    result = materialize([daily], instance=instance, tags=tags)
+    assert result.success
+    return [
+        (r.dagster_event.event_type_value, r.dagster_event.partition)
+        for r in instance.all_logs(result.run_id)
+        if r.dagster_event and r.dagster_event.event_type_value.startswith("ASSET_")
+    ]
+
+
+def _batch_sizes(monkeypatch):
+    sizes = []
+    stored = PooledSqliteEventLogStorage.store_event_batch
+
+    def spy(self, events):
+        sizes.append(len(events))
+        return stored(self, events)
+
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "store_event_batch", spy)
+    return sizes
+
+
+def test_it_turns_batching_on_unless_the_environment_says_otherwise(home, monkeypatch):
+    monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    PooledSqliteEventLogStorage(str(home / "runs"))
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == EVENT_BATCH_SIZE
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")
+    PooledSqliteEventLogStorage(str(home / "runs"))
+    assert os.environ["DAGSTER_EVENT_BATCH_SIZE"] == "0"
+
+
+def test_a_batch_is_stored_as_the_same_events_as_one_by_one(home, monkeypatch):
+    sizes = _batch_sizes(monkeypatch)
+    recorded = {}
+    for size in ("0", EVENT_BATCH_SIZE):
+        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", size)
+        with DagsterInstance.get() as instance:
+            instance.wipe()
+            recorded[size] = _materialize_days(instance)
+            assert instance.get_materialized_partitions(AssetKey("daily")) == {f"2025-01-0{d}" for d in range(1, 7)}
+            latest = instance.get_latest_materialization_event(AssetKey("daily"))
+            assert latest.dagster_event.partition == "2025-01-06"
+    assert sizes and max(sizes) >= 6, "the six materializations went to store_event_batch together"
+    assert recorded["0"] == recorded[EVENT_BATCH_SIZE]
+    assert [p for kind, p in recorded["0"] if kind == "ASSET_MATERIALIZATION"] == [f"2025-01-0{d}" for d in range(1, 7)]
+
+
+def test_a_batch_that_fails_half_way_leaves_each_event_stored_once(instance, monkeypatch):
+    store = SqliteEventLogStorage.store_event
+    calls = {"in batch": 0}
+
+    def fail_in_the_middle_of_a_batch(self, event):
+        if getattr(self._batch, "connections", None) is not None:
+            calls["in batch"] += 1
+            if calls["in batch"] == 4:  # three events of the batch are written, not yet committed
+                raise OSError("disk full")
+        return store(self, event)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "store_event", fail_in_the_middle_of_a_batch)
+    events = _materialize_days(instance)
+    materialized = [p for kind, p in events if kind == "ASSET_MATERIALIZATION"]
+    assert calls["in batch"] >= 4
+    assert materialized == [f"2025-01-0{d}" for d in range(1, 7)], "rolled back, then stored one by one"
+    planned = [p for kind, p in events if kind == "ASSET_MATERIALIZATION_PLANNED"]
+    assert len(planned) == len(set(planned))
+
+
+def test_has_table_asks_again_until_the_table_is_there(home, monkeypatch):
+    storage = PooledSqliteEventLogStorage(str(home / "runs"))
+    answers = iter([False, True])
+    asked = []
+
+    def stock_has_table(self, name):
+        asked.append(name)
+        return next(answers)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", stock_has_table)
+    assert [storage.has_table("asset_event_tags") for _ in range(4)] == [False, True, True, True]
+    assert asked == ["asset_event_tags", "asset_event_tags"]
