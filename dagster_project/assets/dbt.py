@@ -105,8 +105,9 @@ def dbt_invocation_env(window: tuple[str, str] | None, data_dir: Path) -> dict[s
     Not `--vars`: dbt hashes the command-line vars as a whole and re-parses the whole project
     whenever they differ from the saved parse (dbt-core's build_manifest_state_check), so a
     window that changes every day cost every run a full parse. Environment variables are
-    tracked per file: the same data dir as `make`'s parse keeps partial parsing, and a new
-    window re-parses only the few files that read it.
+    tracked per file that reads them while dbt parses: the data dir is read by the profile
+    only (the same as `make`'s parse keeps it), and the window by no file at parse time
+    (dbt/macros/should_full_refresh.sql), so a new window re-parses nothing.
     """
     start, end = window if window is not None else ("", "")
     return {"SHOCKWATCH_DATA_DIR": str(data_dir), "SHOCKWATCH_PRICES_START": start, "SHOCKWATCH_PRICES_END": end}

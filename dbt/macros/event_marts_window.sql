@@ -84,13 +84,12 @@ With these rules a window run gives exactly the rows a full rebuild gives
     a full rebuild without a window. fingerprint: the mart depends on the studied tickers and
     curated events (event_study_inputs_fingerprint()). -#}
 {% macro event_mart_config(unique_key, date_column, bound, fingerprint=false) -%}
-    {%- set has_window = market_cap_price_window() is not none -%}
     {%- set inputs = "event_study_inputs_fingerprint()" if fingerprint else "none" -%}
     {%- set recompute = "{% set w = event_marts_window(" ~ inputs ~ ") %}" -%}
     {{ return(windowed_mart_config(
         unique_key,
         pre_hook=[recompute ~ "{% if w %}delete from {{ this }}"
-                  ~ " where " ~ date_column ~ " >= date '{{ w['" ~ bound ~ "'] }}'{% endif %}"] if has_window else [],
+                  ~ " where " ~ date_column ~ " >= date '{{ w['" ~ bound ~ "'] }}'{% endif %}"],
         post_hook=["create or replace table {{ event_marts_inputs_state() }} as"
                    ~ " select ({{ event_study_inputs_fingerprint() }}) as fingerprint"] if fingerprint else [],
     )) }}

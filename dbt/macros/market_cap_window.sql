@@ -25,14 +25,22 @@ With these rules a window run gives exactly the rows a full rebuild gives, provi
 price partitions change only through runs whose window covers them (the raw prices asset
 rewrites exactly its partitions, and daily_pipeline passes them as the window).
 
-Two macros, because dbt needs the window twice: market_cap_price_window() when the model's
-config is read (hooks, full_refresh: parse time, no database), market_cap_window() when it is
-compiled for a run (is_incremental(), the probes: they query the warehouse).
+Two macros: market_cap_price_window() says what the run asked for, market_cap_window() what
+the model recomputes (is_incremental(), the probes: they query the warehouse). Both answer at
+run time only: no model's config and no file's parse depends on the window (the hooks are
+rendered at run time, and should_full_refresh() turns "no window" into a full rebuild), so
+dbt's partial parsing keeps every file when the window changes, as it does on every run.
 -#}
 
 {#- The window the run asked for: none (no vars), or {'start': 'YYYY-MM-DD', 'end': ...}.
-    ISO dates only: they end up in SQL literals, and a bad value fails here, at parse time. -#}
+    ISO dates only: they end up in SQL literals, and a bad value fails here, when the first
+    model that reads it is compiled. None while dbt parses: a file whose parse read the
+    environment variables would be parsed again whenever they change (dbt's partial parsing
+    tracks them per file), i.e. on every run. -#}
 {% macro market_cap_price_window() -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
     {#- --vars (the dbt CLI) win over the environment (Dagster runs: assets/dbt.py says why) -#}
     {%- set window_start = var('prices_start', none) or (env_var('SHOCKWATCH_PRICES_START', '') or none) -%}
     {%- set window_end = var('prices_end', none) or (env_var('SHOCKWATCH_PRICES_END', '') or none) -%}

@@ -132,12 +132,11 @@ still cover, until a build passes and is published.
     (the pre-hook deletes them, so rows that no longer exist go too); a full rebuild without
     a window. -#}
 {% macro price_mart_config(unique_key, members=false) -%}
-    {%- set has_window = market_cap_price_window() is not none -%}
     {%- set recompute = "{% set recompute_from = price_marts_window(members=" ~ members ~ ") %}" -%}
     {{ return(windowed_mart_config(
         unique_key,
         pre_hook=[recompute ~ "{% if recompute_from %}delete from {{ this }}"
-                  ~ " where trade_date >= date '{{ recompute_from }}'{% endif %}"] if has_window else [],
+                  ~ " where trade_date >= date '{{ recompute_from }}'{% endif %}"],
         post_hook=["create or replace table {{ price_marts_members_state() }} as"
                    ~ " select ticker, theme, is_benchmark from {{ ref('dim_company') }}"] if members else [],
     )) }}
@@ -146,14 +145,16 @@ still cover, until a build passes and is published.
 
 {#- What every mart that follows the price window shares: delete+insert of its unique key
     (the pre-hook deletes what it recomputes first, so rows that no longer exist go too), a
-    full rebuild when the build has no window. -#}
+    full rebuild when the build has no window (rebuild_without_price_window: read by
+    should_full_refresh() at run time). The hooks are rendered at run time and render to
+    nothing without a window. -#}
 {% macro windowed_mart_config(unique_key, pre_hook, post_hook) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'delete+insert',
         'unique_key': unique_key,
         'on_schema_change': 'fail',
-        'full_refresh': (true if market_cap_price_window() is none else none),
+        'rebuild_without_price_window': true,
         'pre_hook': pre_hook,
         'post_hook': post_hook,
     }) }}

@@ -14,9 +14,9 @@ Incremental by the price window like fct_daily_market_cap: macro abnormal_return
     incremental_strategy='delete+insert',
     unique_key=['ticker', 'trade_date'],
     on_schema_change='fail',
-    full_refresh=(true if price_window is none else none),
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where trade_date >= date '"
-              ~ price_window.start ~ "'{% endif %}"] if price_window else [],
+    rebuild_without_price_window=true,
+    pre_hook=["{% set w = market_cap_price_window() %}{% if w and is_incremental() %}delete from {{ this }}"
+              ~ " where trade_date >= date '{{ w.start }}'{% endif %}"],
 ) }}
 
 {#- the estimation window, sessions [-250, -11] before the day: one definition for both ways of

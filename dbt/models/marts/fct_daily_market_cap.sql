@@ -20,10 +20,10 @@ market_cap_price_window() and market_cap_window() (dbt/macros/market_cap_window.
     incremental_strategy='delete+insert',
     unique_key=['ticker', 'trade_date'],
     on_schema_change='fail',
-    full_refresh=(true if price_window is none else none),
-    pre_hook=(["{% if is_incremental() %}delete from {{ this }} where trade_date between date '"
-               ~ price_window.start ~ "' and date '" ~ price_window.end ~ "'{% endif %}"] if price_window else [])
-             + ["{{ record_market_cap_recomputed(market_cap_price_window(), api.Relation.create(database=target.database, schema=target.schema, identifier='fct_daily_market_cap__shares_built')) }}"],
+    rebuild_without_price_window=true,
+    pre_hook=["{% set w = market_cap_price_window() %}{% if w and is_incremental() %}delete from {{ this }}"
+              ~ " where trade_date between date '{{ w.start }}' and date '{{ w.end }}'{% endif %}",
+              "{{ record_market_cap_recomputed(market_cap_price_window(), api.Relation.create(database=target.database, schema=target.schema, identifier='fct_daily_market_cap__shares_built')) }}"],
     post_hook=["create or replace table " ~ shares_state ~ " as select ticker, known_from, as_of_date, shares, measure from {{ ref('stg_shares_outstanding') }}"],
 ) }}
 

@@ -10,8 +10,8 @@ x 20 years.
 {%- if target.name == 'ducklake' %}
 {{ config(**windowed_mart_config(
     ['ticker', 'trade_date'],
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where trade_date between date '"
-              ~ price_window.start ~ "' and date '" ~ price_window.end ~ "'{% endif %}"] if price_window else [],
+    pre_hook=["{% set w = market_cap_price_window() %}{% if w and is_incremental() %}delete from {{ this }}"
+              ~ " where trade_date between date '{{ w.start }}' and date '{{ w.end }}'{% endif %}"],
     post_hook=[],
 )) }}
 {%- endif %}
