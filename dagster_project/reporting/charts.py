@@ -268,7 +268,7 @@ def market_cap_chart(analytics_db: Path, start: date, end: date, title: str) -> 
     the dbt step's metadata; a crowded window marks only MAX_MARKED_EVENTS of its events."""
     from dagster_project.reporting.data import load_report_data
 
-    data = load_report_data(analytics_db, start, end, with_shocks=False)
+    data = load_report_data(analytics_db, start, end, chart_only=True)
     marked = events_to_mark(data.events)
     return window_chart(replace(data, events=marked), title), len(marked), len(data.events)
 

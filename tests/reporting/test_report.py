@@ -207,3 +207,16 @@ def test_the_capex_section_is_point_in_time(report):
     known = re.findall(ticker_cells, known_part)
     assert len(known) == len(set(known)) >= 4  # one latest quarter per company
     assert "2024-Q4" not in known_part and "2024-Q3" in known_part
+
+
+def test_the_dbt_step_s_chart_reads_what_it_draws_and_nothing_more(demo_run):
+    """chart_only (the dbt step's chart): the report's totals, movers and events, without the
+    tables only the report shows (their queries scan fct_daily_market_cap at every daily run)."""
+    from dagster_project.reporting.data import load_report_data
+
+    settings = demo_run[0]
+    full = load_report_data(settings.analytics_db, DEFAULT_START, DEFAULT_END)
+    chart = load_report_data(settings.analytics_db, DEFAULT_START, DEFAULT_END, chart_only=True)
+    assert (chart.totals, chart.movers, chart.events) == (full.totals, full.movers, full.events)
+    assert full.losses and full.shocks and full.capex_known
+    assert not (chart.losses or chart.shocks or chart.capex_known or chart.capex_filed)
