@@ -41,7 +41,7 @@ import dagster_project.definitions as definitions
 from dagster_project.config.settings import load_settings
 project_copy, instance_kind = sys.argv[1:3]
 definitions.DBT_PROJECT = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
-defs = definitions.build_definitions(load_settings())
+defs = definitions.definitions_for_process(load_settings())  # as make demo
 loaded = time.perf_counter() - t0
 # "sqlite": the persistent instance of DAGSTER_HOME, as make demo / dagster dev use it;
 # "memory": an in-memory instance, to show what the SQLite event log costs.

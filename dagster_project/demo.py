@@ -127,9 +127,9 @@ def main() -> int:
     if settings.source_mode != "replay":
         print("make demo runs offline: set SHOCKWATCH_SOURCE_MODE=replay", file=sys.stderr)
         return 2
-    from dagster_project.definitions import build_definitions
+    from dagster_project.definitions import definitions_for_process
 
-    defs = build_definitions(settings)
+    defs = definitions_for_process(settings)
     instance = DagsterInstance.get()
     started = time.monotonic()
     for job_name, first, last, ingest_only in CASE_STUDY_RUNS:

@@ -42,3 +42,28 @@ def test_dbt_runs_in_the_single_writer_pool(replay_settings):
     assert pools["warehouse_models"] == "warehouse"
     assert pools["analytics_warehouse"] == "warehouse"
     assert graph.get(AssetKey("prices")).partitions_def is not None
+
+
+def test_a_process_s_definitions_are_frozen_out_of_the_garbage_collector_after_one_collection(replay_settings):
+    """definitions_for_process (the code location, make demo): what exists once the definitions
+    are built is frozen (gc.freeze), and garbage from before is collected first, not kept."""
+    import gc
+    import weakref
+
+    from dagster_project.definitions import definitions_for_process
+
+    class Cycle:
+        pass
+
+    garbage = Cycle()
+    garbage.self = garbage  # unreachable once dropped; only the cyclic collector frees it
+    gone = weakref.ref(garbage)
+    del garbage
+    before = gc.get_freeze_count()
+    try:
+        defs = definitions_for_process(replay_settings)
+        assert gone() is None
+        assert gc.get_freeze_count() > before + 100_000  # the libraries, the manifest, the definitions
+        assert {job.name for job in defs.jobs} >= {"daily_pipeline", "news_pipeline"}  # the definitions, unchanged
+    finally:
+        gc.unfreeze()  # the rest of the suite collects as usual
