@@ -8,8 +8,8 @@ every run (the resource is set up again for each run, so nothing carries over):
   quiet day. ShockWatch installs dbt-core at a pinned version beside this interpreter
   (pyproject.toml), so the version is read from the installed package's metadata.
 - an in-process dbt adapter, which parses every dbt macro (~2 s). dagster-dbt uses it only
-  for `fetch_row_counts()` / `fetch_column_metadata()`, which ShockWatch does not call (row
-  counts come from one query per build: assets/dbt_metadata.py).
+  for `fetch_row_counts()` / `fetch_column_metadata()`, which ShockWatch does not call (dbt
+  writes each model's row count itself: dbt/macros/dagster_figures.sql).
 
 No public setting turns either off, so this overrides two private hooks of the pinned
 version. tests/test_dbt_cli.py fails if an upgrade renames them (the probes would silently

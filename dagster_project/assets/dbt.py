@@ -170,12 +170,15 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
         target = invocation_target(
             project.project_dir / project.target_path, context.run.run_id, settings.warehouse_dir
         )
+        figures_dir = target / "figures"  # where dbt writes each model's figures (dbt_metadata.py)
+        figures_dir.mkdir(parents=True)
         # and the backend dbt builds into (its profile's target, warehouse_backend.py)
-        with environment({**dbt_invocation_env(window, settings.data_path), **dbt_env(settings)}):
+        run_env = {**dbt_invocation_env(window, settings.data_path), **dbt_env(settings)}
+        with environment({**run_env, "SHOCKWATCH_FIGURES_DIR": str(figures_dir)}):
             invocation = dbt.cli(DBT_BUILD, context=context, target_path=target)
         try:
             events = with_model_metadata(
-                invocation.stream(), settings.build_db, invocation.manifest, window, context.log
+                invocation.stream(), settings.build_db, figures_dir, invocation.manifest, window, context.log
             )
             # DuckLake: each model names the snapshot this build left, which publish publishes
             yield from with_snapshot_version(events, settings) if is_ducklake(settings) else events

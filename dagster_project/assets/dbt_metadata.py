@@ -1,41 +1,28 @@
 """What the Dagster UI shows on a dbt model's materialization: row count, a preview of the
 latest rows (marts) and, on fct_daily_market_cap, the market-cap chart with the events.
 
-The figures are read after dbt has finished, from the build file, read-only: DuckDB lets no
-other process open a file that dbt is writing. A failed build still reports the models it did
-build, with their figures, before its error is raised.
+DuckDB lets no other process open a file that dbt is writing, so dbt writes each model's row
+count and preview itself as it finishes the model (dbt/macros/dagster_figures.sql), and the
+step reports the model then. Only the chart waits for dbt to exit, read from the build file.
 """
 
 import base64
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import MetadataValue, Output
+from dagster import AssetCheckResult, MetadataValue, Output
 
 from dagster_project.reporting.charts import market_cap_chart as window_chart_svg
 
-PREVIEW_ROWS = 10
 CHART_MODEL = "fct_daily_market_cap"
 # The chart shows the session with the largest watchlist move among the sessions the run built
 # (the latest month for runs that built none), with two weeks before it (the run-up) and one
 # after (the reaction), as far as data exists.
 CHART_DAYS_BEFORE, CHART_DAYS_AFTER = 14, 7
-
-
-def model_relations(manifest: Mapping[str, Any]) -> dict[str, tuple[str, str, str]]:
-    """dbt model or seed name (= its output name) -> (schema, table, layer) of its relation."""
-    relations = {}
-    for node in manifest["nodes"].values():
-        if node["resource_type"] in ("model", "seed") and node["config"]["materialized"] != "ephemeral":
-            relations[node["name"]] = (node["schema"], node["alias"], node["fqn"][1])
-    return relations
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _cell(value: Any) -> str:
@@ -53,21 +40,6 @@ def markdown_table(columns: list[str], rows: list[tuple]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def preview(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
-    """The latest rows (by the table's first date column), as a markdown table."""
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
-    ).fetchall()
-    dates = [name for name, kind in columns if kind == "DATE"]
-    keys = [_quote(dates[0]) + " desc"] if dates else []
-    order_by = ", ".join(keys + [_quote(name) for name, _ in columns[:4]])
-    relation = f"{_quote(schema)}.{_quote(table)}"
-    rows = con.execute(f"select * from {relation} order by {order_by} limit ?", [PREVIEW_ROWS]).fetchall()
-    return markdown_table([name for name, _ in columns], rows)
 
 
 def chart_window(con: duckdb.DuckDBPyConnection, window: tuple[str, str] | None) -> tuple[dt.date, dt.date] | None:
@@ -98,49 +70,103 @@ def market_cap_chart(build_db: Path, window: tuple[dt.date, dt.date]) -> tuple[s
     return f"![daily market-cap change with events](data:image/svg+xml;base64,{encoded})", how_many
 
 
-def model_metadata(build_db: Path, relations, price_window: tuple[str, str] | None) -> dict[str, dict]:
-    """model name -> metadata to attach, read in one read-only pass over the build file."""
-    found: dict[str, dict] = {}
-    chart_span = None
+def read_figures(figures_dir: Path, name: str) -> dict:
+    """What dbt wrote for model `name` as it finished it (dbt/macros/dagster_figures.sql): its
+    row count and, for a mart, its latest rows; {} for what it wrote nothing for."""
+    figures = {}
+    count = figures_dir / f"{name}.count.json"
+    if count.exists():
+        figures["dagster/row_count"] = json.loads(count.read_text())["row_count"]
+    rows_file = figures_dir / f"{name}.preview.json"
+    if rows_file.exists():
+        rows = [json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()]
+        columns = list(rows[0]) if rows else []
+        figures["preview"] = MetadataValue.md(markdown_table(columns, [tuple(r.values()) for r in rows]))
+    return figures
+
+
+def chart_metadata(build_db: Path, price_window: tuple[str, str] | None) -> dict:
+    """The chart for fct_daily_market_cap, read from the build file (read-only) once dbt has
+    exited: the marts it draws from are built after it."""
+    if not build_db.exists():  # DuckLake: no build file (the chart reads DuckDB's)
+        return {}
     with duckdb.connect(str(build_db), read_only=True) as con:
         built = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
-        for name, (schema, table, layer) in relations.items():
-            if (schema, table) not in built:
-                continue
-            relation = f"{_quote(schema)}.{_quote(table)}"
-            count = con.execute(f"select count(*) from {relation}").fetchone()[0]
-            found[name] = {"dagster/row_count": count}
-            if layer == "marts":
-                found[name]["preview"] = MetadataValue.md(preview(con, schema, table))
-        if CHART_MODEL in found and ("marts", "fct_theme_daily") in built:
-            chart_span = chart_window(con, price_window)
-    if chart_span is not None:
-        chart, how_many = market_cap_chart(build_db, chart_span)
-        found[CHART_MODEL]["chart"] = MetadataValue.md(chart)
-        found[CHART_MODEL]["chart_window"] = f"{chart_span[0]}..{chart_span[1]} ({how_many})"
-    return found
+        if not {("marts", CHART_MODEL), ("marts", "fct_theme_daily")} <= built:
+            return {}
+        span = chart_window(con, price_window)
+    if span is None:
+        return {}
+    chart, how_many = market_cap_chart(build_db, span)
+    return {"chart": MetadataValue.md(chart), "chart_window": f"{span[0]}..{span[1]} ({how_many})"}
+
+
+def reported_after_dbt_exits(manifest: Mapping[str, Any]) -> set[str]:
+    """The models whose outputs wait for dbt to exit: the chart model (its chart reads marts
+    dbt builds after it) and every model downstream of it, as Dagster takes a multi-asset's
+    outputs in dependency order only. Their checks wait with them: a check reported before its
+    model's materialization would attach to the previous one."""
+    children: dict[str, list[str]] = {}
+    for unique_id, node in manifest["nodes"].items():
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            children.setdefault(parent, []).append(unique_id)
+    waiting = {uid for uid, node in manifest["nodes"].items() if node["name"] == CHART_MODEL}
+    todo = list(waiting)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in waiting and manifest["nodes"][child]["resource_type"] in ("model", "seed"):
+                waiting.add(child)
+                todo.append(child)
+    return {manifest["nodes"][uid]["name"] for uid in waiting}
+
+
+def _waits(event, waiting: set[str]) -> bool:
+    if isinstance(event, Output):
+        return event.output_name in waiting
+    return isinstance(event, AssetCheckResult) and event.asset_key.to_python_identifier() in waiting
 
 
 def with_model_metadata(
-    events: Iterable, build_db: Path, manifest: Mapping[str, Any], price_window: tuple[str, str] | None, log
+    events: Iterable,
+    build_db: Path,
+    figures_dir: Path,
+    manifest: Mapping[str, Any],
+    price_window: tuple[str, str] | None,
+    log,
 ) -> Iterator:
-    """Pass dbt's events through once dbt has exited, the model outputs with their figures."""
-    collected, error = [], None
-    try:
-        collected.extend(events)
-    except Exception as exc:  # dbt failed: still report what it built, then fail the step
-        error = exc
-    relations = model_relations(manifest)
-    outputs = {e.output_name for e in collected if isinstance(e, Output)} & set(relations)
-    figures = {}
-    if outputs:
+    """dbt's events as dbt reports them, each model output with the figures dbt wrote for it;
+    the chart model's and those downstream of it (reported_after_dbt_exits) once dbt has
+    exited, the chart model's with its chart. A failed build has reported what it built, with
+    its figures, before its error is raised."""
+    waiting = reported_after_dbt_exits(manifest)
+    held, error, without_figures = [], None, []
+    iterator = iter(events)
+    while True:
         try:
-            figures = model_metadata(build_db, {n: relations[n] for n in outputs}, price_window)
+            event = next(iterator)
+        except StopIteration:
+            break
+        except Exception as exc:  # dbt failed: still report what it built, then fail the step
+            error = exc
+            break
+        if isinstance(event, Output):
+            figures = read_figures(figures_dir, event.output_name)
+            without_figures += [] if figures else [event.output_name]
+            event = event.with_metadata({**event.metadata, **figures})
+        if _waits(event, waiting):
+            held.append(event)
+        else:
+            yield event
+    if without_figures:  # e.g. a dbt project without the post-hook (dbt_project.yml)
+        log.warning(f"dbt wrote no row count for {', '.join(without_figures)} (dbt/macros/dagster_figures.sql)")
+    chart = {}
+    if any(isinstance(e, Output) and e.output_name == CHART_MODEL for e in held):
+        try:
+            chart = chart_metadata(build_db, price_window)
         except duckdb.Error as exc:  # figures are a courtesy: never fail a good build over them
-            log.warning(f"could not read row counts and previews from {build_db}: {exc}")
-    for event in collected:
-        if isinstance(event, Output) and event.output_name in figures:
-            event = event.with_metadata({**event.metadata, **figures[event.output_name]})
-        yield event
+            log.warning(f"could not draw the market-cap chart from {build_db}: {exc}")
+    for event in held:
+        is_chart_model = isinstance(event, Output) and event.output_name == CHART_MODEL
+        yield event.with_metadata({**event.metadata, **chart}) if is_chart_model else event
     if error is not None:
         raise error

@@ -8,23 +8,24 @@ from collections.abc import Iterable, Iterator
 
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, MaterializeResult, MetadataValue, Output
 
+from dagster_project.assets.dbt_metadata import CHART_MODEL
 from dagster_project.config.settings import ShockWatchSettings
 from dagster_project.shock_alerts import alert_new_shocks, published_shocks
 from dagster_project.snapshot_publishing import newest_snapshot, publish_snapshot
 
-SNAPSHOT_KEY = "ducklake_snapshot"  # metadata on every model the dbt step materialised
+SNAPSHOT_KEY = "ducklake_snapshot"  # metadata on the chart model's materialization (below)
 
 
 def with_snapshot_version(events: Iterable, settings: ShockWatchSettings) -> Iterator:
-    """dbt's events, each model output with the DuckLake snapshot of the finished build.
+    """dbt's events, fct_daily_market_cap's output with the DuckLake snapshot of the finished
+    build, which publish reads (built_snapshot).
 
-    Read at the first event: with_model_metadata (dbt_metadata.py) yields only once dbt has
-    exited, and the dbt step holds the `warehouse` pool, so every commit so far is its own."""
-    version = None
+    Read then: with_model_metadata (dbt_metadata.py) reports that model only once dbt has
+    exited (the other models as dbt finishes them), and the dbt step holds the `warehouse`
+    pool, so every commit so far is its own."""
     for event in events:
-        if isinstance(event, Output):
-            version = newest_snapshot(settings) if version is None else version
-            event = event.with_metadata({**event.metadata, SNAPSHOT_KEY: version})
+        if isinstance(event, Output) and event.output_name == CHART_MODEL:
+            event = event.with_metadata({**event.metadata, SNAPSHOT_KEY: newest_snapshot(settings)})
         yield event
 
 
@@ -38,7 +39,7 @@ def built_snapshot(context: AssetExecutionContext) -> int | None:
         entry.asset_materialization.metadata[SNAPSHOT_KEY].value
         for entry in (record.event_log_entry for record in records)
         if entry.asset_materialization is not None
-        and entry.asset_materialization.asset_key == AssetKey("fct_daily_market_cap")
+        and entry.asset_materialization.asset_key == AssetKey(CHART_MODEL)
         and SNAPSHOT_KEY in entry.asset_materialization.metadata
     ]
     return versions[-1] if versions else None

@@ -4,13 +4,14 @@ fct_daily_market_cap. Read from the Dagster instance `make demo` wrote (demo_run
 
 import base64
 import datetime as dt
+import json
 import re
 
-import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, Output
+from dagster import AssetCheckResult, AssetKey, DagsterInstance, Output
 
-from dagster_project.assets.dbt_metadata import markdown_table, with_model_metadata
+from dagster_project.assets.dbt_metadata import markdown_table, reported_after_dbt_exits, with_model_metadata
+from dagster_project.config.settings import REPO_ROOT
 from dagster_project.reporting.charts import MAX_MARKED_EVENTS
 from tests.pipeline import query
 
@@ -99,22 +100,85 @@ def test_markdown_cells_cannot_break_the_table():
     assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y z | 1,500,000,000,000 |", "|  | 0.123457 |"]
 
 
+def _figures(tmp_path, name, count, rows=()):
+    """What dbt/macros/dagster_figures.sql writes for a model, in DuckDB's JSON lines."""
+    figures = tmp_path / "figures"
+    figures.mkdir(exist_ok=True)
+    (figures / f"{name}.count.json").write_text(json.dumps({"row_count": count}) + "\n")
+    if rows:
+        (figures / f"{name}.preview.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return figures
+
+
+def _node(name, *parents, resource_type="model"):
+    return f"{resource_type}.x.{name}", {"name": name, "resource_type": resource_type, "depends_on": {"nodes": parents}}
+
+
+# the chart model, a mart downstream of it (and its test), and a mart beside it
+MANIFEST = {
+    "nodes": dict(
+        [
+            _node("dim_company"),
+            _node("fct_daily_market_cap", "model.x.dim_company"),
+            _node("fct_theme_daily", "model.x.fct_daily_market_cap"),
+            _node("unique_fct_theme_daily", "model.x.fct_theme_daily", resource_type="test"),
+        ]
+    )
+}
+
+
+def test_the_chart_model_and_everything_downstream_of_it_wait_for_dbt_to_exit():
+    assert reported_after_dbt_exits(MANIFEST) == {"fct_daily_market_cap", "fct_theme_daily"}
+    project = reported_after_dbt_exits(json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text()))
+    assert {"fct_daily_market_cap", "fct_theme_daily", "fct_shocks", "fct_event_timeline"} <= project
+    assert not {"stg_prices", "dim_company", "fct_news_daily", "fct_app_rank_daily"} & project
+
+
+def test_models_are_reported_as_dbt_finishes_them_and_the_chart_model_once_dbt_exits(tmp_path):
+    """Each output leaves with the figures dbt wrote for it before dbt has finished; the chart
+    model's output and its checks wait for the end, in their order (its checks must follow its
+    materialization)."""
+    figures = _figures(tmp_path, "dim_company", 3, [{"ticker": "NVDA", "is_benchmark": False}])
+    _figures(tmp_path, "fct_daily_market_cap", 7)
+    _figures(tmp_path, "fct_theme_daily", 5)
+    dbt_finished = []
+
+    def check(model):
+        return AssetCheckResult(asset_key=AssetKey(model), check_name=f"unique_{model}", passed=True)
+
+    def dbt_events():  # dbt's order; its threads interleave the two branches
+        yield Output(None, output_name="fct_daily_market_cap")
+        yield check("fct_daily_market_cap")
+        yield Output(None, output_name="dim_company")
+        yield Output(None, output_name="fct_theme_daily")
+        yield check("dim_company")
+        yield check("fct_theme_daily")
+        dbt_finished.append(True)
+
+    reported = []
+    for event in with_model_metadata(dbt_events(), tmp_path / "no_build.duckdb", figures, MANIFEST, None, log=None):
+        reported.append((getattr(event, "output_name", None) or event.check_name, bool(dbt_finished)))
+    assert reported == [
+        ("dim_company", False),
+        ("unique_dim_company", False),
+        ("fct_daily_market_cap", True),
+        ("unique_fct_daily_market_cap", True),
+        ("fct_theme_daily", True),
+        ("unique_fct_theme_daily", True),
+    ]
+    events = list(with_model_metadata(dbt_events(), tmp_path / "no_build.duckdb", figures, MANIFEST, None, log=None))
+    dim_company, market_cap = events[0], events[2]
+    assert dim_company.metadata["dagster/row_count"].value == 3
+    assert dim_company.metadata["preview"].value.splitlines() == [
+        "| ticker | is_benchmark |",
+        "|---|---|",
+        "| NVDA | False |",
+    ]
+    assert market_cap.metadata["dagster/row_count"].value == 7 and "preview" not in market_cap.metadata
+
+
 def test_a_failed_build_still_reports_what_it_built_then_fails(tmp_path):
-    build = tmp_path / "build.duckdb"
-    with duckdb.connect(str(build)) as con:
-        con.execute("create schema marts; create table marts.dim_company as select 1 as ticker from range(3)")
-    manifest = {
-        "nodes": {
-            "model.x.dim_company": {
-                "resource_type": "model",
-                "name": "dim_company",
-                "schema": "marts",
-                "alias": "dim_company",
-                "fqn": ["x", "marts", "dim_company"],
-                "config": {"materialized": "table"},
-            }
-        }
-    }
+    figures = _figures(tmp_path, "dim_company", 3)
 
     def dbt_events():
         yield Output(None, output_name="dim_company")
@@ -122,7 +186,23 @@ def test_a_failed_build_still_reports_what_it_built_then_fails(tmp_path):
 
     seen = []
     with pytest.raises(RuntimeError, match="fct_daily_market_cap"):
-        for event in with_model_metadata(dbt_events(), build, manifest, None, log=None):
+        for event in with_model_metadata(dbt_events(), tmp_path / "build.duckdb", figures, MANIFEST, None, log=None):
             seen.append(event)
     assert [e.output_name for e in seen] == ["dim_company"]
     assert seen[0].metadata["dagster/row_count"].value == 3
+
+
+def test_a_model_dbt_wrote_no_figures_for_is_reported_without_them_and_named(tmp_path):
+    """E.g. a dbt project without the post-hook: the output still leaves, and the log says which."""
+    warnings = []
+
+    class Log:
+        def warning(self, message):
+            warnings.append(message)
+
+    figures = _figures(tmp_path, "dim_company", 3)
+    outputs = [Output(None, output_name="dim_company"), Output(None, output_name="stg_prices")]
+    events = list(with_model_metadata(outputs, tmp_path / "build.duckdb", figures, MANIFEST, None, log=Log()))
+    assert [e.output_name for e in events] == ["dim_company", "stg_prices"]
+    assert "dagster/row_count" not in events[1].metadata
+    assert len(warnings) == 1 and "stg_prices" in warnings[0] and "dim_company" not in warnings[0]

@@ -20,9 +20,11 @@ def _partial_parse_outcome(target) -> dict:
     return list(outcome.values())[-1]
 
 
-def test_a_new_price_window_re_parses_no_file(tmp_path):
+def test_a_new_price_window_re_parses_no_file(tmp_path, monkeypatch):
+    """Nor does the figures folder, new for every Dagster step (macros/dagster_figures.sql)."""
     target = dbt(tmp_path, "parse", "--log-format-file", "json")
-    for window in (("2025-01-27", "2025-01-27"), ("2025-01-28", "2025-01-31"), None):
+    for step, window in enumerate((("2025-01-27", "2025-01-27"), ("2025-01-28", "2025-01-31"), None)):
+        monkeypatch.setenv("SHOCKWATCH_FIGURES_DIR", str(tmp_path / f"figures-{step}"))
         dbt(tmp_path, "parse", "--log-format-file", "json", window=window)
         assert _partial_parse_outcome(target) == [
             "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed."
