@@ -36,13 +36,13 @@ CASE_STUDY_SETUP = ("2024-01-02", "2025-06-27")
 CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 from dagster_dbt import DbtProject
 import dagster_project.definitions as definitions
 from dagster_project.config.settings import load_settings
 first, last, project_copy, run_config = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 definitions.DBT_PROJECT = DbtProject(project_dir=project_copy, profiles_dir=project_copy)
-defs = definitions.build_definitions(load_settings())
+defs = definitions.definitions_for_process(load_settings())  # as a run worker loads them
 job = defs.resolve_job_def("daily_pipeline")
 instance = DagsterInstance.get()
 loaded = time.perf_counter() - t0
@@ -53,7 +53,8 @@ seconds = time.perf_counter() - started
 if not result.success:
     sys.exit("daily_pipeline failed")
 steps, starts, publish = {}, {}, {}
-for record in instance.all_logs(result.run_id):
+wanted = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.ASSET_MATERIALIZATION}
+for record in instance.all_logs(result.run_id, of_type=wanted):
     event = record.dagster_event
     if event is None:
         continue
