@@ -17,8 +17,8 @@ SNAPSHOT_KEY = "ducklake_snapshot"  # metadata on the chart model's materializat
 
 
 def with_snapshot_version(events: Iterable, settings: ShockWatchSettings) -> Iterator:
-    """dbt's events, fct_daily_market_cap's output with the DuckLake snapshot of the finished
-    build, which publish reads (built_snapshot).
+    """dbt's events, the chart model's output (dbt_metadata.CHART_MODEL) with the DuckLake
+    snapshot of the finished build, which publish reads (built_snapshot).
 
     Read then: with_model_metadata (dbt_metadata.py) reports that model only once dbt has
     exited (the other models as dbt finishes them), and the dbt step holds the `warehouse`

@@ -1,6 +1,6 @@
 """What the UI shows on dbt materializations: row counts that match the warehouse, previews of
-the marts' latest rows, and the market-cap chart with the timeline's events on
-fct_daily_market_cap. Read from the Dagster instance `make demo` wrote (demo_run)."""
+the marts' latest rows, and the market-cap chart with the timeline's events on the chart model
+(fct_theme_daily). Read from the Dagster instance `make demo` wrote (demo_run)."""
 
 import base64
 import datetime as dt
@@ -10,7 +10,12 @@ import re
 import pytest
 from dagster import AssetCheckResult, AssetKey, DagsterInstance, Output
 
-from dagster_project.assets.dbt_metadata import markdown_table, reported_after_dbt_exits, with_model_metadata
+from dagster_project.assets.dbt_metadata import (
+    CHART_MODEL,
+    markdown_table,
+    reported_after_dbt_exits,
+    with_model_metadata,
+)
 from dagster_project.config.settings import REPO_ROOT
 from dagster_project.reporting.charts import MAX_MARKED_EVENTS
 from tests.pipeline import query
@@ -68,7 +73,7 @@ def test_marts_preview_their_latest_rows_and_staging_does_not(materializations):
 
 def test_the_market_cap_chart_marks_the_events_around_the_largest_move(materializations):
     settings, latest = materializations
-    metadata = latest("fct_daily_market_cap")
+    metadata = latest(CHART_MODEL)
     (peak,) = query(
         settings.analytics_db,
         """
@@ -114,45 +119,49 @@ def _node(name, *parents, resource_type="model"):
     return f"{resource_type}.x.{name}", {"name": name, "resource_type": resource_type, "depends_on": {"nodes": parents}}
 
 
-# the chart model, a mart downstream of it (and its test), and a mart beside it
+# dim_company -> fct_daily_market_cap -> the chart model -> a (made-up) mart downstream of it
 MANIFEST = {
     "nodes": dict(
         [
             _node("dim_company"),
             _node("fct_daily_market_cap", "model.x.dim_company"),
-            _node("fct_theme_daily", "model.x.fct_daily_market_cap"),
-            _node("unique_fct_theme_daily", "model.x.fct_theme_daily", resource_type="test"),
+            _node(CHART_MODEL, "model.x.fct_daily_market_cap"),
+            _node("unique_chart_model", f"model.x.{CHART_MODEL}", resource_type="test"),
+            _node("fct_downstream_of_the_chart", f"model.x.{CHART_MODEL}"),
         ]
     )
 }
 
 
 def test_the_chart_model_and_everything_downstream_of_it_wait_for_dbt_to_exit():
-    assert reported_after_dbt_exits(MANIFEST) == {"fct_daily_market_cap", "fct_theme_daily"}
-    project = reported_after_dbt_exits(json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text()))
-    assert {"fct_daily_market_cap", "fct_theme_daily", "fct_shocks", "fct_event_timeline"} <= project
-    assert not {"stg_prices", "dim_company", "fct_news_daily", "fct_app_rank_daily"} & project
+    assert reported_after_dbt_exits(MANIFEST) == {CHART_MODEL, "fct_downstream_of_the_chart"}
+    # in the project the chart model is a leaf: it alone waits
+    assert reported_after_dbt_exits(json.loads((REPO_ROOT / "dbt" / "target" / "manifest.json").read_text())) == {
+        CHART_MODEL
+    }
 
 
 def test_models_are_reported_as_dbt_finishes_them_and_the_chart_model_once_dbt_exits(tmp_path):
     """Each output leaves with the figures dbt wrote for it before dbt has finished; the chart
-    model's output and its checks wait for the end, in their order (its checks must follow its
-    materialization)."""
+    model's output and its checks, and what is downstream of it, wait for the end, in their
+    order (a check must follow its model's materialization)."""
     figures = _figures(tmp_path, "dim_company", 3, [{"ticker": "NVDA", "is_benchmark": False}])
     _figures(tmp_path, "fct_daily_market_cap", 7)
-    _figures(tmp_path, "fct_theme_daily", 5)
+    _figures(tmp_path, CHART_MODEL, 5)
+    _figures(tmp_path, "fct_downstream_of_the_chart", 2)
     dbt_finished = []
 
     def check(model):
         return AssetCheckResult(asset_key=AssetKey(model), check_name=f"unique_{model}", passed=True)
 
-    def dbt_events():  # dbt's order; its threads interleave the two branches
-        yield Output(None, output_name="fct_daily_market_cap")
-        yield check("fct_daily_market_cap")
+    def dbt_events():  # dbt's order; its threads interleave the branches
         yield Output(None, output_name="dim_company")
-        yield Output(None, output_name="fct_theme_daily")
+        yield Output(None, output_name="fct_daily_market_cap")
+        yield Output(None, output_name=CHART_MODEL)
+        yield check("fct_daily_market_cap")
+        yield check(CHART_MODEL)
+        yield Output(None, output_name="fct_downstream_of_the_chart")
         yield check("dim_company")
-        yield check("fct_theme_daily")
         dbt_finished.append(True)
 
     reported = []
@@ -160,14 +169,15 @@ def test_models_are_reported_as_dbt_finishes_them_and_the_chart_model_once_dbt_e
         reported.append((getattr(event, "output_name", None) or event.check_name, bool(dbt_finished)))
     assert reported == [
         ("dim_company", False),
+        ("fct_daily_market_cap", False),
+        ("unique_fct_daily_market_cap", False),
         ("unique_dim_company", False),
-        ("fct_daily_market_cap", True),
-        ("unique_fct_daily_market_cap", True),
-        ("fct_theme_daily", True),
-        ("unique_fct_theme_daily", True),
+        (CHART_MODEL, True),
+        (f"unique_{CHART_MODEL}", True),
+        ("fct_downstream_of_the_chart", True),
     ]
     events = list(with_model_metadata(dbt_events(), tmp_path / "no_build.duckdb", figures, MANIFEST, None, log=None))
-    dim_company, market_cap = events[0], events[2]
+    dim_company, market_cap, chart_model = events[0], events[1], events[4]
     assert dim_company.metadata["dagster/row_count"].value == 3
     assert dim_company.metadata["preview"].value.splitlines() == [
         "| ticker | is_benchmark |",
@@ -175,6 +185,7 @@ def test_models_are_reported_as_dbt_finishes_them_and_the_chart_model_once_dbt_e
         "| NVDA | False |",
     ]
     assert market_cap.metadata["dagster/row_count"].value == 7 and "preview" not in market_cap.metadata
+    assert chart_model.metadata["dagster/row_count"].value == 5
 
 
 def test_a_failed_build_still_reports_what_it_built_then_fails(tmp_path):

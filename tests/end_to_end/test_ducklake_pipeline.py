@@ -18,6 +18,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from dagster_project import demo
 from dagster_project.assets.dbt import warehouse_models_asset
+from dagster_project.assets.dbt_metadata import CHART_MODEL
 from dagster_project.assets.publish import analytics_warehouse
 from dagster_project.config.settings import load_settings
 from dagster_project.definitions import build_definitions
@@ -96,7 +97,7 @@ def test_ducklake_build_and_publish_give_the_duckdb_warehouse_row_for_row(demo_r
     built = next(  # the snapshot the dbt step left is the one published
         e.materialization.metadata["ducklake_snapshot"].value
         for e in result.get_asset_materialization_events()
-        if e.asset_key.path == ["fct_daily_market_cap"]
+        if e.asset_key.path == [CHART_MODEL]  # the one output reported once dbt has exited
     )
     assert version == built
     assert publish.metadata["mode"].value == "snapshot"
