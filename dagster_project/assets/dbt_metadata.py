@@ -83,10 +83,10 @@ def read_figures(figures_dir: Path, name: str) -> dict:
     if count.exists():
         figures["dagster/row_count"] = json.loads(count.read_text())["row_count"]
     rows_file = figures_dir / f"{name}.preview.json"
-    if rows_file.exists():
-        rows = [json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()]
-        columns = list(rows[0]) if rows else []
-        figures["preview"] = MetadataValue.md(markdown_table(columns, [tuple(r.values()) for r in rows]))
+    lines = rows_file.read_text().splitlines() if rows_file.exists() else []
+    rows = [json.loads(line) for line in lines if line.strip()]
+    if rows:  # an empty mart's file is empty: no columns to head a table with, so no preview
+        figures["preview"] = MetadataValue.md(markdown_table(list(rows[0]), [tuple(r.values()) for r in rows]))
     return figures
 
 

@@ -217,3 +217,12 @@ def test_a_model_dbt_wrote_no_figures_for_is_reported_without_them_and_named(tmp
     assert [e.output_name for e in events] == ["dim_company", "stg_prices"]
     assert "dagster/row_count" not in events[1].metadata
     assert len(warnings) == 1 and "stg_prices" in warnings[0] and "dim_company" not in warnings[0]
+
+
+def test_an_empty_mart_is_reported_with_its_row_count_and_no_preview(tmp_path):
+    figures = _figures(tmp_path, "fct_shocks", 0)
+    (figures / "fct_shocks.preview.json").write_text("")  # what DuckDB's COPY writes for no rows
+    (event,) = with_model_metadata(
+        [Output(None, output_name="fct_shocks")], tmp_path / "build.duckdb", figures, MANIFEST, None, log=None
+    )
+    assert event.metadata["dagster/row_count"].value == 0 and "preview" not in event.metadata
