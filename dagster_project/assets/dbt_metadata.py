@@ -125,6 +125,10 @@ def reported_after_dbt_exits(manifest: Mapping[str, Any]) -> set[str]:
     return {manifest["nodes"][uid]["name"] for uid in waiting}
 
 
+def _is_chart_output(event) -> bool:
+    return isinstance(event, Output) and event.output_name == CHART_MODEL
+
+
 def _waits(event, waiting: set[str]) -> bool:
     if isinstance(event, Output):
         return event.output_name in waiting
@@ -165,13 +169,12 @@ def with_model_metadata(
     if without_figures:  # e.g. a dbt project without the post-hook (dbt_project.yml)
         log.warning(f"dbt wrote no row count for {', '.join(without_figures)} (dbt/macros/dagster_figures.sql)")
     chart = {}
-    if any(isinstance(e, Output) and e.output_name == CHART_MODEL for e in held):
+    if any(_is_chart_output(e) for e in held):
         try:
             chart = chart_metadata(build_db, price_window)
         except duckdb.Error as exc:  # figures are a courtesy: never fail a good build over them
             log.warning(f"could not draw the market-cap chart from {build_db}: {exc}")
     for event in held:
-        is_chart_model = isinstance(event, Output) and event.output_name == CHART_MODEL
-        yield event.with_metadata({**event.metadata, **chart}) if is_chart_model else event
+        yield event.with_metadata({**event.metadata, **chart}) if _is_chart_output(event) else event
     if error is not None:
         raise error
