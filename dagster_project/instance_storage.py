@@ -28,6 +28,12 @@ commit and one open and close of the run's file per batch instead of per event. 
 storage turns batching on for its process, unless the environment sets a size itself.
 Measured on the case study: the run's event log 6.3 s -> ~3.5 s (docs/PERFORMANCE.md).
 
+Its connections commit with `synchronous=NORMAL`, where SQLite's default is FULL. Dagster puts
+these files in WAL mode, in which SQLite documents NORMAL as always consistent: a commit no
+longer waits for an fsync of the log, and what a power cut (not a crashed process) may lose is
+the last events before it, never the file. Measured on the case study's ~1,650 stored events:
+-0.3 s of the event log's ~3.4 s.
+
 Everything else (schema, files, locking, watching, concurrency pools) is Dagster's own. It
 overrides the private `_connect(shard)` of the pinned dagster (pyproject.toml); no public
 setting changes how the storage connects. tests/test_instance_storage.py fails if an upgrade
@@ -46,7 +52,7 @@ from typing import Any
 from dagster import EventLogEntry, Field, StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
@@ -63,6 +69,11 @@ def default_event_log_dir() -> str:
     if not home:
         raise RuntimeError("DAGSTER_HOME is not set: the SQLite event log lives under it (make sets it)")
     return os.path.join(home, "history", "runs")
+
+
+def _commit_without_fsync(dbapi_connection: Any, _connection_record: Any) -> None:
+    """Every new SQLite connection of the storage: synchronous=NORMAL (module docstring)."""
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -100,6 +111,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 **pooling,
             )
+            event.listen(engine, "connect", _commit_without_fsync)
             self._engines[shard] = engine
             run_shards = [name for name in self._engines if name != INDEX_SHARD_NAME]
             for oldest in run_shards[: max(0, len(run_shards) - KEPT_RUN_ENGINES)]:

@@ -5,8 +5,9 @@ from importlib.metadata import version
 import pytest
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import DBT_PROJECT
+from dagster_project.assets.dbt import DBT_PROJECT, environment
 from dagster_project.dbt_cli import (
+    DBT_FILE_LOG_ENV,
     PARTIAL_PARSE,
     ShockWatchDbtCli,
     dbt_executable,
@@ -69,3 +70,21 @@ def test_an_invocation_that_wrote_no_parse_keeps_the_previous_one(tmp_path):
 @pytest.mark.parametrize("run_id", ["", "short"])
 def test_short_run_ids_still_name_a_folder(tmp_path, run_id):
     assert invocation_target(tmp_path, run_id, tmp_path).name.startswith(f"warehouse_models-{run_id[:7]}-")
+
+
+def test_a_dagster_dbt_call_logs_json_to_dagster_and_debug_text_to_its_file(tmp_path, monkeypatch):
+    """dagster-dbt reads JSON lines from dbt's stdout; with DBT_FILE_LOG_ENV dbt.log stays in
+    dbt's own debug text (4.8 MB of JSON for the case study's build otherwise)."""
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data" / "warehouse").mkdir(parents=True)
+    target = tmp_path / "target"
+    with environment(DBT_FILE_LOG_ENV):
+        invocation = ShockWatchDbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()).cli(
+            ["ls", "--select", "stg_prices"], target_path=target, raise_on_error=True
+        )
+        events = list(invocation.stream_raw_events())
+    assert events and all(isinstance(event.raw_event, dict) for event in events)  # parsed JSON
+    assert "stg_prices" in " ".join(event.raw_event["info"]["msg"] for event in events)
+    logged = (target / "dbt.log").read_text().splitlines()
+    assert logged and not any(line.startswith("{") for line in logged)
+    assert any("[info ] [MainThread]: Running with dbt=" in line for line in logged)

@@ -281,3 +281,12 @@ def test_has_table_asks_again_until_the_table_is_there(home, monkeypatch):
     monkeypatch.setattr(SqliteEventLogStorage, "has_table", stock_has_table)
     assert [storage.has_table("asset_event_tags") for _ in range(4)] == [False, True, True, True]
     assert asked == ["asset_event_tags", "asset_event_tags"]
+
+
+def test_its_connections_commit_to_a_wal_without_waiting_for_fsync(instance):
+    run_id = _materialize(instance, "synchronous")
+    storage = instance.event_log_storage
+    for shard in (run_id, "index"):
+        with storage._connect(shard) as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"  # NORMAL is safe only in WAL
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL; FULL is 2

@@ -17,6 +17,7 @@ from dagster_project.assets.dbt_metadata import with_model_metadata
 from dagster_project.assets.publish_snapshot import with_snapshot_version
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
 from dagster_project.dbt_cli import (
+    DBT_FILE_LOG_ENV,
     dbt_executable,  # noqa: F401  (tests and bench import it from here)
     invocation_target,
     keep_partial_parse,
@@ -174,7 +175,7 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
         figures_dir.mkdir(parents=True)
         # and the backend dbt builds into (its profile's target, warehouse_backend.py)
         run_env = {**dbt_invocation_env(window, settings.data_path), **dbt_env(settings)}
-        with environment({**run_env, "SHOCKWATCH_FIGURES_DIR": str(figures_dir)}):
+        with environment({**run_env, **DBT_FILE_LOG_ENV, "SHOCKWATCH_FIGURES_DIR": str(figures_dir)}):
             invocation = dbt.cli(DBT_BUILD, context=context, target_path=target)
         try:
             events = with_model_metadata(
