@@ -2,11 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# dbt (and sqlfluff, whose templater runs dbt) in an environment of their own, from
+# dbt/requirements.txt: no Dagster process imports dbt (docs/ARCHITECTURE.md, "Two environments").
+DBT_VENV := .venv-dbt
+DBT_BIN := $(DBT_VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export SHOCKWATCH_DATA_DIR ?= $(CURDIR)/data
 export DO_NOT_TRACK := 1
 # dbt (and dagster-dbt's parse on `dagster dev`) must find the project's own dbt first.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(DBT_BIN):$(PATH)
 export DAGSTER_DISABLE_TELEMETRY := 1
 
 MANIFEST := dbt/target/manifest.json
@@ -14,7 +18,7 @@ DBT_SOURCES := $(shell find dbt/models dbt/macros dbt/tests dbt/seeds -type f 2>
 
 .PHONY: demo demo-ducklake test test-slow dev sql install clean reset lint format
 
-install: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+install: $(VENV)/.installed $(DBT_VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +27,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m dagster_project.lib.duckdb_extensions
 	touch $@
 
+$(DBT_VENV)/.installed: dbt/requirements.txt
+	$(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_BIN)/python -m pip install --quiet --upgrade pip
+	$(DBT_BIN)/python -m pip install --quiet -r dbt/requirements.txt
+	touch $@
+
 # dbt's manifest, parsed once per change of the dbt project (Dagster loads it at start-up).
-$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+$(MANIFEST): $(DBT_VENV)/.installed $(DBT_SOURCES)
 	mkdir -p $(SHOCKWATCH_DATA_DIR)/warehouse
-	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt && ../$(DBT_BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.instance.yaml
@@ -49,12 +59,12 @@ lint: install  ## ruff (format and lint) on the Python, sqlfluff on the dbt SQL;
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	mkdir -p $(SHOCKWATCH_DATA_DIR)/warehouse
-	$(BIN)/sqlfluff lint dbt/models dbt/analyses
+	$(DBT_BIN)/sqlfluff lint dbt/models dbt/analyses
 
 format: install  ## rewrite the code to what `make lint` accepts
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/sqlfluff fix dbt/models dbt/analyses
+	$(DBT_BIN)/sqlfluff fix dbt/models dbt/analyses
 
 test-slow: install  ## the slow reliability suites: crash safety, idempotency, analyst concurrency (~10 min)
 	$(BIN)/python -m pytest -q -m "slow and not live"
@@ -74,7 +84,7 @@ reset:  ## delete the data and the Dagster run history (keeps the virtualenv)
 	rm -rf $(SHOCKWATCH_DATA_DIR) $(DAGSTER_HOME)
 
 clean: reset
-	rm -rf $(VENV) dbt/target dbt/logs
+	rm -rf $(VENV) $(DBT_VENV) dbt/target dbt/logs
 
 # Docs and the shock report (they read the warehouse `make demo` or a pipeline run built).
 .PHONY: docs docs-serve report
@@ -82,13 +92,13 @@ WAREHOUSE_READY = @test -f $(SHOCKWATCH_DATA_DIR)/warehouse/$(1) || { echo "no w
 
 docs: install  ## dbt docs (models, columns, tests, lineage, catalog) into dbt/target, offline
 	$(call WAREHOUSE_READY,build.duckdb)
-	cd dbt && ../$(BIN)/dbt docs generate --static --quiet --profiles-dir .
+	cd dbt && ../$(DBT_BIN)/dbt docs generate --static --quiet --profiles-dir .
 	@echo "dbt docs: $(CURDIR)/dbt/target/index.html"
 	@echo "  serve it:       make docs-serve   (http://127.0.0.1:8081)"
 	@echo "  or open as is:  file://$(CURDIR)/dbt/target/static_index.html (one file, no server)"
 
 docs-serve: docs  ## serve the dbt docs on http://127.0.0.1:8081
-	cd dbt && ../$(BIN)/dbt docs serve --host 127.0.0.1 --port 8081 --no-browser --profiles-dir .
+	cd dbt && ../$(DBT_BIN)/dbt docs serve --host 127.0.0.1 --port 8081 --no-browser --profiles-dir .
 
 # The case study's window unless START=YYYY-MM-DD END=YYYY-MM-DD say otherwise.
 START ?= 2025-01-20

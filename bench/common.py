@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster_project.dbt_cli import dbt_executable
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = REPO_ROOT / "dbt"
-BIN = Path(sys.executable).parent
-DBT = str(BIN / "dbt") if (BIN / "dbt").exists() else "dbt"
+DBT = dbt_executable()  # the dbt a Dagster step runs: its own environment's (.venv-dbt)
 
 # DuckDB settings for everything measured here, dbt and the hand-written floor alike.
 # 3GB keeps the peak RSS of a 25M-row build under 4 GB (DuckDB's limit covers its buffer

@@ -5,8 +5,8 @@ every run (the resource is set up again for each run, so nothing carries over):
 
 - `dbt --version` in a subprocess, to learn which engine it drives (Core or Fusion). That
   imports all of dbt: 2-5 s on 2 cores, as long as the case study's whole dbt step on a
-  quiet day. ShockWatch installs dbt-core at a pinned version beside this interpreter
-  (pyproject.toml), so the version is read from the installed package's metadata.
+  quiet day. The version is read instead from the manifest the project's dbt wrote when it
+  parsed the project (`make` parses it with the pinned dbt of dbt/requirements.txt).
 - an in-process dbt adapter, which parses every dbt macro (~2 s). dagster-dbt uses it only
   for `fetch_row_counts()` / `fetch_column_metadata()`, which ShockWatch does not call (dbt
   writes each model's row count itself: dbt/macros/dagster_figures.sql).
@@ -18,21 +18,33 @@ come back) and checks that a dbt step starts no `dbt --version`.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import uuid
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from dagster_project.config.settings import REPO_ROOT
+
+# dbt's own environment (`make install`, from dbt/requirements.txt): dbt is not importable in
+# Dagster's, so no Dagster process pays its import (docs/ARCHITECTURE.md, "Two environments").
+DBT_ENVIRONMENT = REPO_ROOT / ".venv-dbt"
+
 
 def dbt_executable() -> str:
-    """The dbt next to this interpreter (the project's virtualenv), else whatever is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
+    """The dbt that Dagster runs: SHOCKWATCH_DBT_EXECUTABLE if set; else the checkout's dbt
+    environment; else a dbt beside this interpreter; else whatever `dbt` is on PATH."""
+    configured = os.environ.get("SHOCKWATCH_DBT_EXECUTABLE")
+    if configured:
+        return configured
+    for candidate in (DBT_ENVIRONMENT / "bin" / "dbt", Path(sys.executable).parent / "dbt"):
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"
 
 
 class ShockWatchDbtCli(DbtCliResource):
@@ -40,7 +52,9 @@ class ShockWatchDbtCli(DbtCliResource):
 
     @property
     def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
+        # the engine that parsed the project: Core 1.x or Fusion 2.x, all dagster-dbt asks
+        manifest = json.loads((Path(self.project_dir) / "target" / "manifest.json").read_bytes())
+        return version.parse(manifest["metadata"]["dbt_version"])
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
         return None

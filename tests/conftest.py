@@ -3,11 +3,12 @@
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from dagster_project.dbt_cli import dbt_executable
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
@@ -32,7 +33,7 @@ def pytest_configure(config):
         return
     env = {**os.environ, "SHOCKWATCH_DATA_DIR": os.environ.get("SHOCKWATCH_DATA_DIR", tempfile.mkdtemp())}
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+        [dbt_executable(), "parse", "--quiet", "--profiles-dir", "."],
         cwd=dbt_dir,
         env=env,
         check=True,

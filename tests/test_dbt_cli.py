@@ -1,12 +1,17 @@
 """The dbt CLI resource (dagster_project/dbt_cli.py): no per-call probes, a kept partial parse."""
 
-from importlib.metadata import version
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 import pytest
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import DBT_PROJECT, environment
+from dagster_project.config.settings import REPO_ROOT
 from dagster_project.dbt_cli import (
+    DBT_ENVIRONMENT,
     DBT_FILE_LOG_ENV,
     PARTIAL_PARSE,
     ShockWatchDbtCli,
@@ -15,6 +20,33 @@ from dagster_project.dbt_cli import (
     keep_partial_parse,
     partial_parse_seed,
 )
+
+
+def pinned(package: str) -> str:
+    """The version dbt/requirements.txt pins for `package`."""
+    for line in (REPO_ROOT / "dbt" / "requirements.txt").read_text().splitlines():
+        requirement = line.split("#")[0].strip()
+        if requirement.startswith(f"{package}=="):
+            return requirement.split("==")[1]
+    raise AssertionError(f"{package} is not pinned in dbt/requirements.txt")
+
+
+def test_dbt_runs_from_its_own_environment_and_no_dagster_process_imports_it():
+    """dagster-dbt works without dbt-core in its process: only its dbt-core extra would import
+    dbt's adapters (0.9 s) into every code server, run worker and `make demo`."""
+    with pytest.raises(PackageNotFoundError):  # `make clean install` if this environment predates the split
+        version("dbt-core")
+    assert Path(dbt_executable()).parent.parent == DBT_ENVIRONMENT
+    # dbt's packages, not the namespace `dbt` that this repository's dbt/ folder is from its root
+    probe = (
+        "import sys, dagster_project.definitions as d; d.defs(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('dbt.', 'dbt_common', 'dbt_adapters'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    assert loaded.stdout.strip() == "[]"
+    reported = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True, check=True)
+    assert f"installed: {pinned('dbt-core')}" in reported.stdout
+    assert f"duckdb: {pinned('dbt-duckdb')}" in reported.stdout
 
 
 def test_the_overridden_hooks_exist_in_the_pinned_dagster_dbt():
@@ -32,7 +64,7 @@ def test_a_dbt_call_starts_no_version_probe_and_no_adapter(monkeypatch):
     monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_probe)
     monkeypatch.setattr(DbtCliResource, "_initialize_dbt_core_adapter", no_probe)
     dbt = ShockWatchDbtCli(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
-    assert str(dbt._cli_version) == version("dbt-core")
+    assert str(dbt._cli_version) == pinned("dbt-core")  # from the manifest the pinned dbt parsed
     invocation = dbt.cli(["--version"], raise_on_error=True)
     assert invocation.process.wait() == 0
     # the one dbt process it started is the command asked for

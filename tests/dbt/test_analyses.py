@@ -10,12 +10,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from dagster_project.dbt_cli import dbt_executable
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 ANALYSES = sorted(p.stem for p in (DBT_DIR / "analyses").glob("*.sql"))
@@ -28,7 +29,7 @@ def compiled(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("dbt_analyses")
     (tmp / "data" / "warehouse").mkdir(parents=True)  # dbt opens an (empty) build.duckdb here
     env = {**os.environ, "SHOCKWATCH_DATA_DIR": str(tmp / "data"), "DO_NOT_TRACK": "1"}
-    dbt = Path(sys.executable).parent / "dbt"
+    dbt = dbt_executable()
     result = subprocess.run(
         [
             str(dbt),

@@ -3,11 +3,12 @@
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from dagster_project.dbt_cli import dbt_executable
+
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
-DBT = str(Path(sys.executable).parent / "dbt")
+DBT = dbt_executable()
 
 
 def _dbt(args: list[str], data_dir: Path, tmp: Path) -> None:

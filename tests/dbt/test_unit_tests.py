@@ -7,11 +7,12 @@ they run against the case-study warehouse `make demo` builds (the session's demo
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from dagster_project.dbt_cli import dbt_executable
+
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
-DBT = str(Path(sys.executable).parent / "dbt")
+DBT = dbt_executable()
 
 # the logic they cover: fct_daily_market_cap (full build and window), fct_theme_daily,
 # fct_market_moves, fct_app_rank_milestones, fct_event_timeline, fct_event_study, fct_capex_quarterly,
