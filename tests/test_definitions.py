@@ -1,7 +1,12 @@
 """The code location loads, and the UI shows one graph from raw assets to the published warehouse."""
 
+import subprocess
+import sys
+
+import pytest
 from dagster import AssetKey
 
+from dagster_project.config.settings import REPO_ROOT
 from dagster_project.definitions import build_definitions
 
 
@@ -67,3 +72,22 @@ def test_a_process_s_definitions_are_frozen_out_of_the_garbage_collector_after_o
         assert {job.name for job in defs.jobs} >= {"daily_pipeline", "news_pipeline"}  # the definitions, unchanged
     finally:
         gc.unfreeze()  # the rest of the suite collects as usual
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_importing_the_definitions_pauses_garbage_collection_and_restores_it(collecting):
+    """Automatic collection is off while the module's imports load, then as the process had it."""
+    probe = (
+        "import gc, sys\n"
+        f"{'' if collecting else 'gc.disable()'}\n"
+        "seen = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'dagster_project.assets.dbt':\n"
+        "            seen.append(gc.isenabled())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "import dagster_project.definitions\n"
+        "print(seen, gc.isenabled())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    assert out.stdout.split() == ["[False]", str(collecting)]
