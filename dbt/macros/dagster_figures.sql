@@ -29,8 +29,21 @@ every step, never makes dbt re-parse a file.
     {%- endif -%}
 {% endmacro %}
 
+{#- The columns come from the mart's contract (every mart has one, and dbt builds a contracted
+model's columns in the contract's order), not from asking the database: that query, one per mart,
+cost the case study's build 0.2 s (six builds each way; the same previews, but for the order of rows
+that tie on every sort key, which neither way fixes). A model
+without declared columns still asks. -#}
 {% macro dagster_preview_order(relation) %}
-    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {%- set declared = model.columns.values() | list -%}
+    {%- if declared -%}
+        {%- set columns = [] -%}
+        {%- for column in declared -%}
+            {%- do columns.append({'name': column.name, 'dtype': (column.data_type or '') | upper}) -%}
+        {%- endfor -%}
+    {%- else -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {%- endif -%}
     {%- set dates = columns | selectattr('dtype', 'equalto', 'DATE') | list -%}
     {%- set keys = [] -%}
     {%- if dates -%}
