@@ -70,3 +70,18 @@ def test_one_failing_write_among_many_raises_and_leaves_every_file_whole(tmp_pat
     assert closes[7] == [-1.0]  # the failed one: its previous file
     assert all(close in ([float(n)], [-1.0]) for n, close in enumerate(closes))
     assert all([p.name for p in path.parent.iterdir()] == ["data.parquet"] for path in paths)  # no temp file
+
+
+def test_several_partitions_read_as_one_frame_in_the_order_given(tmp_path):
+    """The folders' `trade_date=` names add no column (the files' own columns only), and the rows
+    come back file by file in the order asked, the same frame as reading them one by one."""
+    days = ["2025-01-28", "2025-01-24", "2025-01-27"]
+    paths = []
+    for n, day in enumerate(days):
+        path = lake.partition_path(tmp_path, "prices", "trade_date", day)
+        table = pa.Table.from_pandas(pd.DataFrame({"ticker": ["NVDA", "AMD"], "close": [float(n), n + 0.5]}), SCHEMA)
+        paths.append(lake.write_table_atomic(table, path))
+    together = lake.read_parquet_files(paths)
+    assert list(together.columns) == ["ticker", "close"]
+    assert together["close"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+    pd.testing.assert_frame_equal(together, pd.concat([lake.read_parquet(p) for p in paths], ignore_index=True))

@@ -158,8 +158,7 @@ def prices(
         (table.slice(positions[0], len(positions)), datasets.PRICES.path(settings.lake_dir, day.isoformat()))
         for day, positions in by_session.items()
     )
-    # the checks read what was written: the files hold exactly this table, in the lake's schema
-    written = table.to_pandas()
+    written = _read_prices(settings, sessions)  # the checks read what landed
     prev_path = datasets.PRICES.path(settings.lake_dir, previous_session(sessions[0]).isoformat())
     previous = lake.read_parquet(prev_path) if prev_path.exists() else written.iloc[0:0]
     checks = check_results(price_check_results(written, tickers, sessions, previous), warn=context.log.warning)
@@ -174,6 +173,12 @@ def prices(
         },
         check_results=checks,
     )
+
+
+def _read_prices(settings: ShockWatchSettings, sessions: list[dt.date]) -> pd.DataFrame:
+    paths = [datasets.PRICES.path(settings.lake_dir, d.isoformat()) for d in sessions]
+    present = [p for p in paths if p.exists()]
+    return lake.read_parquet_files(present) if present else datasets.PRICES.schema.empty_table().to_pandas()
 
 
 def quarantine(settings: ShockWatchSettings, dataset: str, run_id: str, rejected: pd.DataFrame):
