@@ -18,7 +18,9 @@ come back) and checks that a dbt step starts no `dbt --version`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -58,6 +60,29 @@ class ShockWatchDbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
         return None
+
+
+# What dagster-dbt 0.29's plain DbtCliResource logs on every call when dbt-core is not
+# importable: it tries an in-process dbt adapter without checking for dbt first, catches the
+# ImportError and logs it, traceback and all. DbtProject.prepare_if_dev() (the re-parse under
+# `dagster dev`) uses that resource, so every code-location load printed it.
+ADAPTER_WARNING = "An error was encountered when creating a handle to the dbt adapter in Dagster."
+
+
+class _NotTheAdapterWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != ADAPTER_WARNING
+
+
+@contextlib.contextmanager
+def without_adapter_warning():
+    """Drop ADAPTER_WARNING, and only it, from dagster-dbt's logger for the block."""
+    dagster_dbt_logger, only_it = logging.getLogger("dagster.builtin"), _NotTheAdapterWarning()
+    dagster_dbt_logger.addFilter(only_it)
+    try:
+        yield
+    finally:
+        dagster_dbt_logger.removeFilter(only_it)
 
 
 # dagster-dbt has dbt log JSON lines (DBT_LOG_FORMAT=json: it reads them from stdout), and

@@ -1,16 +1,21 @@
 """The dbt CLI resource (dagster_project/dbt_cli.py): no per-call probes, a kept partial parse."""
 
+import logging
+import os
+import shutil
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
-from dagster_dbt import DbtCliResource
+from dagster import AssetKey
+from dagster_dbt import DbtCliResource, DbtProject
 
-from dagster_project.assets.dbt import DBT_PROJECT, environment
+from dagster_project.assets.dbt import DBT_PROJECT, environment, warehouse_models_asset
 from dagster_project.config.settings import REPO_ROOT
 from dagster_project.dbt_cli import (
+    ADAPTER_WARNING,
     DBT_ENVIRONMENT,
     DBT_FILE_LOG_ENV,
     PARTIAL_PARSE,
@@ -120,3 +125,36 @@ def test_a_dagster_dbt_call_logs_json_to_dagster_and_debug_text_to_its_file(tmp_
     logged = (target / "dbt.log").read_text().splitlines()
     assert logged and not any(line.startswith("{") for line in logged)
     assert any("[info ] [MainThread]: Running with dbt=" in line for line in logged)
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_the_re_parse_under_dagster_dev_works_without_dbt_in_the_process(tmp_path, monkeypatch):
+    """`make dev` loads the code location with DAGSTER_IS_DEV_CLI set: DbtProject.prepare_if_dev
+    parses with dagster-dbt's plain DbtCliResource (the `dbt` on PATH, as make puts it) and needs
+    msgpack; its failed in-process adapter is not logged as a warning with a traceback."""
+    shutil.copytree(DBT_PROJECT.project_dir, tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    (tmp_path / "data" / "warehouse").mkdir(parents=True)
+    monkeypatch.setenv("SHOCKWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PATH", f"{Path(dbt_executable()).parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DAGSTER_IS_DEV_CLI", "1")
+    project = DbtProject(project_dir=tmp_path / "dbt", profiles_dir=tmp_path / "dbt")
+    records = _Records()
+    logging.getLogger("dagster.builtin").addHandler(records)
+    try:
+        assets = warehouse_models_asset(project)
+        assert project.manifest_path.exists()  # parsed here, by the dbt of dbt's environment
+        assert AssetKey("fct_daily_market_cap") in assets.keys
+        assert ADAPTER_WARNING not in records.messages
+        # the control: outside the filter, the same plain resource does log it
+        DbtCliResource(project_dir=project).cli(["--version"]).wait()
+        assert ADAPTER_WARNING in records.messages
+    finally:
+        logging.getLogger("dagster.builtin").removeHandler(records)

@@ -21,6 +21,7 @@ from dagster_project.dbt_cli import (
     dbt_executable,  # noqa: F401  (tests and bench import it from here)
     invocation_target,
     keep_partial_parse,
+    without_adapter_warning,
 )
 from dagster_project.lib.run_tags import partition_range
 from dagster_project.resources import PoolSlotRecorder
@@ -146,7 +147,8 @@ def warehouse_models_asset(project: DbtProject = DBT_PROJECT) -> AssetsDefinitio
     project: the manifest is large): under `dagster dev` the project is re-parsed first, so
     an edited model shows on reload; elsewhere the manifest `make` built is read
     (Makefile: dbt/target/manifest.json)."""
-    project.prepare_if_dev()
+    with without_adapter_warning():  # dbt is not importable here on purpose (dbt_cli.py)
+        project.prepare_if_dev()
 
     @dbt_assets(manifest=project.manifest_path, dagster_dbt_translator=TRANSLATOR, pool=WAREHOUSE_POOL)
     def warehouse_models(
