@@ -18,7 +18,6 @@ from dagster_project.assets.publish_snapshot import with_snapshot_version
 from dagster_project.config.settings import REPO_ROOT, ShockWatchSettings
 from dagster_project.dbt_cli import (
     DBT_FILE_LOG_ENV,
-    dbt_executable,  # noqa: F401  (tests and bench import it from here)
     invocation_target,
     keep_partial_parse,
     without_adapter_warning,

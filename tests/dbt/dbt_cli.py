@@ -6,8 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from dagster_project.assets.dbt import dbt_executable, dbt_invocation_env
+from dagster_project.assets.dbt import dbt_invocation_env
 from dagster_project.config.settings import REPO_ROOT
+from dagster_project.dbt_cli import dbt_executable
 
 
 def dbt(data_dir: Path, command: str, *args: str, window: tuple[str, str] | None = None, check: bool = True) -> Path:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.assets.dbt import dbt_executable
 from dagster_project.config.settings import REPO_ROOT
+from dagster_project.dbt_cli import dbt_executable
 from tests.dbt import planted_lake
 
 TOL = 1e-9

@@ -19,12 +19,12 @@ from dagster import DagsterInstance
 
 from dagster_project.assets.dbt import (
     NO_PRICE_CHANGE,
-    dbt_executable,
     dbt_invocation_env,
     environment,
     price_window,
 )
 from dagster_project.config.settings import REPO_ROOT, load_settings
+from dagster_project.dbt_cli import dbt_executable
 from dagster_project.definitions import build_definitions
 from tests.dbt.dbt_cli import dbt
 from tests.pipeline import query, run_pipeline
